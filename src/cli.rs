@@ -1,0 +1,77 @@
+//! The `guard` command line (clap derive). Parsing only; each subcommand lives in `commands/`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Stands between AI coding agents and the tools that can destroy production.
+///
+/// Install shims for the tools you want guarded, put the shim directory first on PATH, and every
+/// call to those tools is checked against the rules: allowed (run untouched), confirmed by a
+/// human at the terminal, or denied.
+#[derive(Debug, Parser)]
+#[command(
+    name = "guard",
+    version,
+    after_help = "Quick start:\n  guard install --all\n  eval \"$(guard env)\"\n  guard explain -- railway volume delete --volume pg-data\n\nExit codes: 126 refused, 127 real tool not found, otherwise the tool's own.\nDocs: README.md, docs/rules.md"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Put shims (symlinks to guard) for TOOLs into the shim directory.
+    #[command(after_help = "Examples:\n  guard install railway psql terraform curl\n  guard install --all")]
+    Install {
+        /// Tools to guard, by command name.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        tools: Vec<String>,
+        /// Every tool named by the loaded rules that exists on PATH.
+        #[arg(long)]
+        all: bool,
+        /// Shim directory [default: $GUARD_SHIM_DIR, else $XDG_DATA_HOME/guard/shims].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Remove the shims for TOOLs.
+    Uninstall {
+        #[arg(required = true)]
+        tools: Vec<String>,
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Print shell code that puts the shim directory first on PATH: eval "$(guard env)".
+    Env {
+        #[arg(long, value_enum, default_value_t = Shell::Bash)]
+        shell: Shell,
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Show what guard would decide for a command, and why, without running it.
+    #[command(after_help = "Example:\n  guard explain --json -- railway volume delete --volume pg-data")]
+    Explain {
+        /// Print one JSON object: decision, rules[].{id,action,reason,source}, real_path.
+        #[arg(long)]
+        json: bool,
+        /// The command: TOOL then its arguments (put `--` before it).
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::builder::OsStringValueParser::new())]
+        command: Vec<OsString>,
+    },
+    /// List the rules in effect, with the file each comes from.
+    Rules {
+        /// Only rules for this tool.
+        #[arg(long)]
+        tool: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}

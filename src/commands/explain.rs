@@ -1,0 +1,52 @@
+//! `guard explain`: the decision for a command, and why, without running anything.
+
+use crate::decision::decide;
+use crate::display::{matched_rules, shell_line};
+use crate::paths::Dirs;
+use crate::resolve::real_tool_path;
+use crate::rules::load::{Scope, load};
+use serde_json::json;
+use std::ffi::OsString;
+
+pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: bool) -> anyhow::Result<()> {
+    let tool_os = std::path::Path::new(&command[0])
+        .file_name()
+        .unwrap_or(command[0].as_os_str());
+    let tool = tool_os
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("tool name {:?} is not valid UTF-8", tool_os))?;
+    let rules = load(dirs, Scope::Tool(tool)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let decision = decide(&rules, tool, &command[1..], &env);
+    let guard_exe = std::env::current_exe().unwrap_or_default();
+    let path_var = std::env::var_os("PATH");
+    let real = real_tool_path(tool, path_var.as_deref(), shim_dir, &guard_exe).ok();
+    if json {
+        let argv: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let out = json!({
+            "tool": tool,
+            "argv": argv,
+            "decision": decision.action,
+            "by_default": decision.by_default,
+            "rules": decision.rules,
+            "real_path": real.as_ref().map(|p| p.display().to_string()),
+        });
+        println!("{out}");
+        return Ok(());
+    }
+    println!("command:   {}", shell_line(command));
+    println!(
+        "decision:  {}{}",
+        decision.action.as_str(),
+        if decision.by_default { " (no rule matched; the tool's default)" } else { "" }
+    );
+    match &real {
+        Some(p) => println!("real tool: {}", p.display()),
+        None => println!("real tool: not found on PATH"),
+    }
+    if !decision.rules.is_empty() {
+        println!("matched rules:");
+        print!("{}", matched_rules(&decision));
+    }
+    Ok(())
+}

@@ -1,0 +1,29 @@
+//! One module per `guard` subcommand.
+
+pub mod env;
+pub mod explain;
+pub mod install;
+pub mod rules;
+
+use crate::cli::Command;
+use crate::paths::Dirs;
+
+/// Run a subcommand; `Ok` carries guard's exit status.
+pub fn dispatch(command: Command) -> anyhow::Result<u8> {
+    let dirs = Dirs::from_env();
+    match command {
+        Command::Install { tools, all, dir } => {
+            install::install(&dirs, &dirs.shim_dir(dir), &tools, all)?
+        }
+        Command::Uninstall { tools, dir } => install::uninstall(&dirs.shim_dir(dir), &tools)?,
+        Command::Env { shell, dir } => {
+            let custom = dir.is_some();
+            env::run(shell, &dirs.shim_dir(dir), custom)?
+        }
+        Command::Explain { json, command } => {
+            explain::run(&dirs, &dirs.shim_dir(None), &command, json)?
+        }
+        Command::Rules { tool, json } => rules::run(&dirs, tool.as_deref(), json)?,
+    }
+    Ok(0)
+}

@@ -1,0 +1,183 @@
+//! The layered loader: bundled packs (embedded at build time) → /etc/guard/rules →
+//! $XDG_CONFIG_HOME/guard/rules, then `disable:` from the config files. Any error refuses.
+
+use super::compile::{Pack, compile_pack, yaml_error};
+use super::diagnostic::{Code, Diagnostic};
+use super::model::ConfigSpec;
+use super::RuleSet;
+use crate::paths::Dirs;
+use std::path::{Path, PathBuf};
+
+pub struct BundledPack {
+    pub name: &'static str,
+    pub tools: &'static [&'static str],
+    pub text: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+/// The label bundled packs carry in messages and diagnostics.
+pub fn bundled_label(name: &str) -> String {
+    format!("<bundled>/{name}")
+}
+
+/// Which packs to load: the shim needs one tool's; `rules`, `lint` and `install --all` need all.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    Tool(&'a str),
+    All,
+}
+
+/// Rule layers that failed to load: the guarded command must not run.
+#[derive(Debug)]
+pub struct LoadError {
+    pub errors: Vec<Diagnostic>,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for d in self.errors.iter().take(5) {
+            writeln!(f, "{d}")?;
+        }
+        if self.errors.len() > 5 {
+            writeln!(f, "... and {} more", self.errors.len() - 5)?;
+        }
+        write!(
+            f,
+            "the rules could not be loaded, so nothing runs until they are fixed (run `guard lint` to see every problem)"
+        )
+    }
+}
+
+/// Load for the shim and every command that decides: errors (not warnings) refuse.
+pub fn load(dirs: &Dirs, scope: Scope) -> Result<RuleSet, LoadError> {
+    let (set, diags) = load_with_diagnostics(dirs, scope, &[]);
+    let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
+    if errors.is_empty() {
+        Ok(set)
+    } else {
+        Err(LoadError { errors })
+    }
+}
+
+/// Load every layer and report all problems. `extra` are further files (lint's arguments) that
+/// are checked alongside the layers.
+pub fn load_with_diagnostics(
+    dirs: &Dirs,
+    scope: Scope,
+    extra: &[PathBuf],
+) -> (RuleSet, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut packs = Vec::new();
+    for bundled in BUNDLED {
+        if let Scope::Tool(tool) = scope
+            && !bundled.tools.contains(&tool)
+        {
+            continue;
+        }
+        packs.extend(compile_pack(&bundled_label(bundled.name), bundled.text, &mut diags));
+    }
+    for dir in [dirs.system_rules(), dirs.user_rules()] {
+        for file in rule_files(&dir, &mut diags) {
+            packs.extend(compile_file(&file, &mut diags));
+        }
+    }
+    for file in extra {
+        packs.extend(compile_file(file, &mut diags));
+    }
+    if let Scope::Tool(tool) = scope {
+        packs.retain(|p| p.tools.iter().any(|t| t == tool));
+    }
+    check_duplicate_ids(&packs, &mut diags);
+    let mut disabled = Vec::new();
+    for config in [dirs.system_config(), dirs.user_config()] {
+        if let Some(spec) = read_config(&config, &mut diags) {
+            disabled.extend(spec.disable.into_iter().map(|d| d.value));
+        }
+    }
+    for pack in &mut packs {
+        let keep: Vec<bool> = pack.rules.iter().map(|r| !disabled.contains(&r.id)).collect();
+        let mut k = keep.iter();
+        pack.rules.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        pack.examples.retain(|_| *k.next().unwrap_or(&true));
+    }
+    (RuleSet { packs, disabled }, diags)
+}
+
+/// `*.yaml` and `*.yml` in `dir`, sorted. A missing directory is an empty layer.
+pub fn rule_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => {
+            diags.push(unreadable(dir, &e));
+            return Vec::new();
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn compile_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Pack> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => compile_pack(&path.display().to_string(), &text, diags),
+        Err(e) => {
+            diags.push(unreadable(path, &e));
+            None
+        }
+    }
+}
+
+fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(
+        Code::G011,
+        &path.display().to_string(),
+        (1, 1),
+        format!("cannot read: {e}"),
+    )
+    .hint("fix its permissions or remove it; rule files must be readable UTF-8")
+}
+
+fn read_config(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ConfigSpec> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            diags.push(unreadable(path, &e));
+            return None;
+        }
+    };
+    match serde_saphyr::from_str::<Option<ConfigSpec>>(&text) {
+        Ok(spec) => Some(spec.unwrap_or_default()),
+        Err(e) => {
+            diags.push(yaml_error(&path.display().to_string(), &e));
+            None
+        }
+    }
+}
+
+fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::HashMap<&str, &super::matcher::Source> = Default::default();
+    for rule in packs.iter().flat_map(|p| &p.rules) {
+        if let Some(first) = seen.get(rule.id.as_str()) {
+            let s = &rule.source;
+            diags.push(
+                Diagnostic::new(
+                    Code::G006,
+                    &s.file,
+                    (s.line, s.column),
+                    format!("duplicate rule id `{}` (first defined at {first})", rule.id),
+                )
+                .rule(&rule.id)
+                .hint("ids are unique across all layers; to replace a rule, `disable:` it in config.yaml and add yours under a new id"),
+            );
+        } else {
+            seen.insert(&rule.id, &rule.source);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Compiled rules and the matchers they are made of: a pure function from a parsed command
+//! line to "does this rule hold". No I/O, no environment reads, no clocks.
+
+use super::command::CommandLine;
+use super::model::Action;
+use regex::bytes::Regex;
+
+/// Where a rule was written, for messages that explain a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub action: Action,
+    pub reason: String,
+    pub source: Source,
+    pub when: Conditions,
+}
+
+/// `match:` compiled: every matcher must hold, and `unless` must not.
+#[derive(Debug, Default)]
+pub struct Conditions {
+    pub all: Vec<Matcher>,
+    pub unless: Option<Box<Conditions>>,
+}
+
+impl Conditions {
+    pub fn holds(&self, cl: &CommandLine) -> bool {
+        self.all.iter().all(|m| m.holds(cl)) && !self.unless.as_ref().is_some_and(|u| u.holds(cl))
+    }
+}
+
+/// One leading positional word of `command:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WordPattern {
+    Any,
+    OneOf(Vec<Vec<u8>>),
+}
+
+/// The closed set of things a rule can test. A new kind of test is a new variant here and a
+/// new key in `MatchSpec`; nothing that calls `holds` changes.
+#[derive(Debug)]
+pub enum Matcher {
+    /// The leading positional words, in order; more words may follow.
+    Command(Vec<WordPattern>),
+    /// Any of these flags is present.
+    Flags(Vec<Vec<u8>>),
+    /// One of these flags carries a value matching the regex.
+    FlagValue { flags: Vec<Vec<u8>>, regex: Regex },
+    /// Some single argument matches.
+    Arg(Regex),
+    /// The arguments joined by single spaces match.
+    Args(Regex),
+    /// Every named variable is set and matches.
+    Env(Vec<(String, Regex)>),
+}
+
+impl Matcher {
+    pub fn holds(&self, cl: &CommandLine) -> bool {
+        match self {
+            Matcher::Command(patterns) => {
+                patterns.len() <= cl.words.len()
+                    && patterns.iter().zip(&cl.words).all(|(p, w)| match p {
+                        WordPattern::Any => true,
+                        WordPattern::OneOf(alts) => alts.iter().any(|a| a == w),
+                    })
+            }
+            Matcher::Flags(names) => names.iter().any(|n| cl.has_flag(n)),
+            Matcher::FlagValue { flags, regex } => cl.flags.iter().any(|f| {
+                flags.iter().any(|n| n == f.name) && f.value.is_some_and(|v| regex.is_match(v))
+            }),
+            Matcher::Arg(regex) => cl.args.iter().any(|a| regex.is_match(a)),
+            Matcher::Args(regex) => regex.is_match(&cl.joined),
+            Matcher::Env(vars) => vars
+                .iter()
+                .all(|(name, regex)| cl.env_var(name).is_some_and(|v| regex.is_match(v))),
+        }
+    }
+}
+
+impl Rule {
+    pub fn matches(&self, cl: &CommandLine) -> bool {
+        self.when.holds(cl)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn cl<'a>(args: &'a [OsString], env: &'a [(OsString, OsString)]) -> CommandLine<'a> {
+        CommandLine::parse("railway", args, &[b"-e", b"-v", b"--volume"], env)
+    }
+
+    fn os(s: &str) -> Vec<OsString> {
+        s.split(' ').map(OsString::from).collect()
+    }
+
+    fn one_of(words: &[&str]) -> WordPattern {
+        WordPattern::OneOf(words.iter().map(|w| w.as_bytes().to_vec()).collect())
+    }
+
+    #[test]
+    fn command_is_a_prefix_of_the_words_with_alternatives_and_wildcards() {
+        let m = Matcher::Command(vec![one_of(&["volume", "volumes"]), one_of(&["delete", "rm"])]);
+        assert!(m.holds(&cl(&os("volumes -e prod rm -v pg extra"), &[])));
+        assert!(!m.holds(&cl(&os("volume list"), &[])));
+        assert!(!m.holds(&cl(&os("volume"), &[])));
+        let any = Matcher::Command(vec![WordPattern::Any, one_of(&["delete"])]);
+        assert!(any.holds(&cl(&os("bucket delete"), &[])));
+    }
+
+    #[test]
+    fn flag_value_tests_only_the_named_flags() {
+        let m = Matcher::FlagValue {
+            flags: vec![b"-e".to_vec()],
+            regex: Regex::new("(?i)^prod").unwrap(),
+        };
+        assert!(m.holds(&cl(&os("up -e Production"), &[])));
+        assert!(!m.holds(&cl(&os("up -v production"), &[])));
+        assert!(m.holds(&cl(&os("up -eprod"), &[])));
+    }
+
+    #[test]
+    fn unless_vetoes_the_rule() {
+        let c = Conditions {
+            all: vec![Matcher::Command(vec![one_of(&["down"])])],
+            unless: Some(Box::new(Conditions {
+                all: vec![Matcher::Flags(vec![b"--help".to_vec(), b"-h".to_vec()])],
+                unless: None,
+            })),
+        };
+        assert!(c.holds(&cl(&os("down"), &[])));
+        assert!(!c.holds(&cl(&os("down --help"), &[])));
+    }
+
+    #[test]
+    fn env_requires_every_variable_to_be_set_and_match() {
+        let m = Matcher::Env(vec![(
+            "RAILWAY_ENVIRONMENT".into(),
+            Regex::new("(?i)prod").unwrap(),
+        )]);
+        let env = [(OsString::from("RAILWAY_ENVIRONMENT"), OsString::from("PROD"))];
+        assert!(m.holds(&cl(&os("up"), &env)));
+        assert!(!m.holds(&cl(&os("up"), &[])));
+    }
+
+    #[test]
+    fn arg_and_args_see_raw_arguments() {
+        let arg = Matcher::Arg(Regex::new(r"^mutation\b").unwrap());
+        let args = Matcher::Args(Regex::new(r"api mutation").unwrap());
+        let argv = [OsString::from("api"), OsString::from("mutation { x }")];
+        assert!(arg.holds(&cl(&argv, &[])));
+        assert!(args.holds(&cl(&argv, &[])));
+    }
+}

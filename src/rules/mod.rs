@@ -1,0 +1,40 @@
+//! Rules: the YAML format (`model`), one parsed view of a command line (`command`), compiled
+//! matchers (`matcher`), validation (`compile`) and the layered loader (`load`).
+
+pub mod command;
+pub mod compile;
+pub mod diagnostic;
+pub mod load;
+pub mod matcher;
+pub mod model;
+
+pub use compile::Pack;
+pub use model::Action;
+
+/// Every loaded pack, in layer order (bundled, system, user), with disabled rules removed.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub packs: Vec<Pack>,
+    /// Ids switched off by `disable:` in a config file.
+    pub disabled: Vec<String>,
+}
+
+impl RuleSet {
+    pub fn packs_for<'a>(&'a self, tool: &'a str) -> impl Iterator<Item = &'a Pack> + 'a {
+        self.packs
+            .iter()
+            .filter(move |p| p.tools.iter().any(|t| t == tool))
+    }
+
+    /// Every tool some loaded pack names, sorted and without repeats.
+    pub fn tools(&self) -> Vec<&str> {
+        let mut tools: Vec<&str> = self
+            .packs
+            .iter()
+            .flat_map(|p| p.tools.iter().map(String::as_str))
+            .collect();
+        tools.sort_unstable();
+        tools.dedup();
+        tools
+    }
+}
