@@ -34,7 +34,12 @@ fn tools_line(path: &Path, text: &str) -> Vec<String> {
     let line = text
         .lines()
         .find_map(|l| l.strip_prefix("tools:"))
-        .unwrap_or_else(|| panic!("{}: bundled packs need a `tools: [..]` line", path.display()));
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: bundled packs need a `tools: [..]` line",
+                path.display()
+            )
+        });
     let list = line
         .split('#')
         .next()
@@ -42,7 +47,12 @@ fn tools_line(path: &Path, text: &str) -> Vec<String> {
         .trim()
         .strip_prefix('[')
         .and_then(|l| l.strip_suffix(']'))
-        .unwrap_or_else(|| panic!("{}: write `tools:` as a one-line [a, b] list", path.display()));
+        .unwrap_or_else(|| {
+            panic!(
+                "{}: write `tools:` as a one-line [a, b] list",
+                path.display()
+            )
+        });
     list.split(',')
         .map(|t| t.trim().trim_matches(['"', '\'']).to_string())
         .filter(|t| !t.is_empty())

@@ -23,7 +23,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Put shims (symlinks to guard) for TOOLs into the shim directory.
-    #[command(after_help = "Examples:\n  guard install railway psql terraform curl\n  guard install --all")]
+    #[command(
+        after_help = "Examples:\n  guard install railway psql terraform curl\n  guard install --all"
+    )]
     Install {
         /// Tools to guard, by command name.
         #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -50,7 +52,9 @@ pub enum Command {
         dir: Option<PathBuf>,
     },
     /// Show what guard would decide for a command, and why, without running it.
-    #[command(after_help = "Example:\n  guard explain --json -- railway volume delete --volume pg-data")]
+    #[command(
+        after_help = "Example:\n  guard explain --json -- railway volume delete --volume pg-data"
+    )]
     Explain {
         /// Print one JSON object: decision, rules[].{id,action,reason,source}, real_path.
         #[arg(long)]
@@ -58,6 +62,19 @@ pub enum Command {
         /// The command: TOOL then its arguments (put `--` before it).
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::builder::OsStringValueParser::new())]
         command: Vec<OsString>,
+    },
+    /// Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules.
+    #[command(
+        after_help = "With no PATH, lints everything guard loads: bundled packs, /etc/guard and\nyour rules and config. Exit status: 0 clean, 1 problems found, 2 usage or I/O error.\n\nExamples:\n  guard lint\n  guard lint --format github rules/\n\nDiagnostic codes: docs/lint.md"
+    )]
+    Lint {
+        /// Rule files or directories of them.
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+        format: LintFormat,
+        /// Treat warnings as errors (exit 1 when any is found).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// List the rules in effect, with the file each comes from.
     Rules {
@@ -74,4 +91,11 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    Human,
+    Json,
+    Github,
 }

@@ -32,11 +32,8 @@ pub fn decide(
     args: &[OsString],
     env: &[(OsString, OsString)],
 ) -> Decision {
-    let value_flags: Vec<&[u8]> = rules
-        .packs_for(tool)
-        .flat_map(|p| p.value_flags.iter().map(Vec::as_slice))
-        .collect();
-    let cl = CommandLine::parse(tool, args, &value_flags, env);
+    let value_flags = rules.value_flags(tool);
+    let cl = CommandLine::parse(args, &value_flags, env);
     // Several packs may name one tool; the strictest default among them holds.
     let default = rules
         .packs_for(tool)
@@ -54,7 +51,7 @@ pub fn decide(
             source: source_label(&r.source),
         })
         .collect();
-    matched.sort_by(|a, b| b.action.cmp(&a.action));
+    matched.sort_by_key(|m| std::cmp::Reverse(m.action));
     let strictest = matched.first().map(|m| m.action);
     Decision {
         tool: tool.to_string(),
@@ -120,7 +117,10 @@ rules:
         assert_eq!(d.action, Action::Allow);
         assert!(d.by_default);
         let strict = set(&PACK.replace("default: allow", "default: confirm"));
-        assert_eq!(decide(&strict, "t", &args("ls"), &[]).action, Action::Confirm);
+        assert_eq!(
+            decide(&strict, "t", &args("ls"), &[]).action,
+            Action::Confirm
+        );
     }
 
     #[test]

@@ -7,10 +7,12 @@ mod decision;
 mod display;
 mod exec;
 mod exit;
+mod lint;
 mod paths;
 mod resolve;
 mod rules;
 mod shim;
+mod style;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -23,7 +25,9 @@ fn main() -> ExitCode {
         .unwrap_or_default();
     if invoked_as != "guard" && !invoked_as.is_empty() {
         let Some(tool) = invoked_as.to_str() else {
-            eprintln!("guard: invoked as {invoked_as:?}, a name that is not valid UTF-8; shims must be named after a tool");
+            eprintln!(
+                "guard: invoked as {invoked_as:?}, a name that is not valid UTF-8; shims must be named after a tool"
+            );
             return ExitCode::from(exit::REFUSED);
         };
         return ExitCode::from(shim::run(tool, argv.clone()));

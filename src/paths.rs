@@ -11,13 +11,15 @@ pub struct Dirs {
     pub config: PathBuf,
     /// `$XDG_DATA_HOME/guard`.
     pub data: PathBuf,
-    /// `$XDG_STATE_HOME/guard`.
-    pub state: PathBuf,
 }
 
 impl Dirs {
     pub fn from_env() -> Dirs {
-        let home = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+        let home = || {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_default()
+        };
         // The XDG spec: a relative value is invalid and must be ignored.
         let xdg = |var: &str, fallback: &str| {
             std::env::var_os(var)
@@ -30,7 +32,6 @@ impl Dirs {
             system: system_dir(),
             config: xdg("XDG_CONFIG_HOME", ".config"),
             data: xdg("XDG_DATA_HOME", ".local/share"),
-            state: xdg("XDG_STATE_HOME", ".local/state"),
         }
     }
 

@@ -32,7 +32,9 @@ pub fn real_tool_path(
     guard_exe: &Path,
 ) -> Result<PathBuf, NotFound> {
     let shim_canon = std::fs::canonicalize(shim_dir).ok();
-    let guard_id = std::fs::metadata(guard_exe).ok().map(|m| (m.dev(), m.ino()));
+    let guard_id = std::fs::metadata(guard_exe)
+        .ok()
+        .map(|m| (m.dev(), m.ino()));
     let not_found = || NotFound {
         tool: tool.to_string(),
         shim_dir: shim_dir.to_path_buf(),
@@ -100,8 +102,13 @@ mod tests {
 
     #[test]
     fn not_found_names_the_shim_dir() {
-        let err = real_tool_path("nope", Some(OsStr::new("/nonexistent")), Path::new("/s"), Path::new("/g"))
-            .unwrap_err();
+        let err = real_tool_path(
+            "nope",
+            Some(OsStr::new("/nonexistent")),
+            Path::new("/s"),
+            Path::new("/g"),
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "nope: real command not found on PATH (after skipping /s)"

@@ -2,13 +2,13 @@
 //! tool's rules, decide, then exec it untouched or refuse with the reasons.
 
 use crate::decision::{Decision, decide};
-use crate::display::{matched_rules, shell_line};
+use crate::display::{matched_rules, tool_line};
 use crate::exec::{MAX_DEPTH, current_depth, exec_real_tool};
 use crate::exit;
 use crate::paths::Dirs;
 use crate::resolve::real_tool_path;
-use crate::rules::load::{Scope, load};
 use crate::rules::Action;
+use crate::rules::load::{Scope, load};
 use std::ffi::OsString;
 
 /// Run as the shim for `tool`. Returns the exit status when the tool is not exec'd.
@@ -28,7 +28,9 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
     let real = match real_tool_path(tool, path_var.as_deref(), &shim_dir, &guard_exe) {
         Ok(real) => real,
         Err(e) => {
-            eprintln!("guard: {e}\nhint: install {tool}, or `guard uninstall {tool}` to remove the shim");
+            eprintln!(
+                "guard: {e}\nhint: install {tool}, or `guard uninstall {tool}` to remove the shim"
+            );
             return exit::NOT_FOUND;
         }
     };
@@ -44,7 +46,11 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
     match decision.action {
         Action::Allow => {}
         Action::Confirm => {
-            refuse(&decision, &argv, "needs a human's confirmation, and no terminal is available to ask");
+            refuse(
+                &decision,
+                &argv,
+                "needs a human's confirmation, and no terminal is available to ask",
+            );
             return exit::REFUSED;
         }
         Action::Deny => {
@@ -58,9 +64,11 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
 }
 
 fn refuse(decision: &Decision, argv: &[OsString], why: &str) {
+    let style = crate::style::Style::for_stderr();
     eprint!(
-        "guard: refused: {}\n{}{}guard: a human can run it from their own terminal; an agent cannot approve it.\n",
-        shell_line(argv),
+        "guard: {} {}\n{}{}guard: a human can run it from their own terminal; an agent cannot approve it.\n",
+        style.paint("refused:", crate::style::Style::RED),
+        tool_line(&decision.tool, &argv[1..]),
         format_args!("guard: {why}:\n"),
         matched_rules(decision),
     );

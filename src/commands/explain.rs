@@ -8,7 +8,12 @@ use crate::rules::load::{Scope, load};
 use serde_json::json;
 use std::ffi::OsString;
 
-pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: bool) -> anyhow::Result<()> {
+pub fn run(
+    dirs: &Dirs,
+    shim_dir: &std::path::Path,
+    command: &[OsString],
+    json: bool,
+) -> anyhow::Result<()> {
     let tool_os = std::path::Path::new(&command[0])
         .file_name()
         .unwrap_or(command[0].as_os_str());
@@ -22,7 +27,10 @@ pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: 
     let path_var = std::env::var_os("PATH");
     let real = real_tool_path(tool, path_var.as_deref(), shim_dir, &guard_exe).ok();
     if json {
-        let argv: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let argv: Vec<String> = command
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         let out = json!({
             "tool": tool,
             "argv": argv,
@@ -38,7 +46,11 @@ pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: 
     println!(
         "decision:  {}{}",
         decision.action.as_str(),
-        if decision.by_default { " (no rule matched; the tool's default)" } else { "" }
+        if decision.by_default {
+            " (no rule matched; the tool's default)"
+        } else {
+            ""
+        }
     );
     match &real {
         Some(p) => println!("real tool: {}", p.display()),

@@ -38,7 +38,9 @@ pub fn install(dirs: &Dirs, shim_dir: &Path, tools: &[String], all: bool) -> any
                 .with_context(|| format!("creating shim {}", link.display()))?,
         }
         if real_tool_path(tool, path_var.as_deref(), shim_dir, &guard_exe).is_err() {
-            eprintln!("guard: warning: {tool} is not on PATH yet; its shim will refuse with exit 127 until it is");
+            eprintln!(
+                "guard: warning: {tool} is not on PATH yet; its shim will refuse with exit 127 until it is"
+            );
         }
         println!("guarding {tool}: {}", link.display());
     }

@@ -3,6 +3,7 @@
 pub mod env;
 pub mod explain;
 pub mod install;
+pub mod lint;
 pub mod rules;
 
 use crate::cli::Command;
@@ -24,6 +25,11 @@ pub fn dispatch(command: Command) -> anyhow::Result<u8> {
             explain::run(&dirs, &dirs.shim_dir(None), &command, json)?
         }
         Command::Rules { tool, json } => rules::run(&dirs, tool.as_deref(), json)?,
+        Command::Lint {
+            paths,
+            format,
+            deny_warnings,
+        } => return Ok(lint::run(&dirs, &paths, format, deny_warnings)),
     }
     Ok(0)
 }

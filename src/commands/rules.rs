@@ -30,7 +30,8 @@ pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool) -> anyhow::Result<()> {
         }
     }
     if !json && !set.disabled.is_empty() {
-        println!("disabled by config: {}", set.disabled.join(", "));
+        let ids: Vec<&str> = set.disabled.iter().map(|d| d.id.as_str()).collect();
+        println!("disabled by config: {}", ids.join(", "));
     }
     Ok(())
 }

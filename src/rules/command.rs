@@ -13,7 +13,6 @@ pub struct Flag<'a> {
 
 #[derive(Debug)]
 pub struct CommandLine<'a> {
-    pub tool: &'a str,
     /// Arguments after argv[0], byte-exact (non-UTF-8 allowed).
     pub args: Vec<&'a [u8]>,
     /// Positional words, in order, after skipping flags and the values they consume.
@@ -29,7 +28,6 @@ pub struct CommandLine<'a> {
 impl<'a> CommandLine<'a> {
     /// Parse `args` (argv without argv[0]) given the flags that take a value for this tool.
     pub fn parse(
-        tool: &'a str,
         args: &'a [OsString],
         value_flags: &[&[u8]],
         env: &'a [(OsString, OsString)],
@@ -98,7 +96,6 @@ impl<'a> CommandLine<'a> {
         }
         let joined = args.join(&b' ');
         CommandLine {
-            tool,
             args,
             words,
             flags,
@@ -151,7 +148,7 @@ mod tests {
     #[test]
     fn value_flags_consume_the_next_token() {
         let args = os(&["volume", "-e", "production", "delete", "-v", "pg-data"]);
-        let cl = CommandLine::parse("railway", &args, &[b"-e", b"-v"], &[]);
+        let cl = CommandLine::parse(&args, &[b"-e", b"-v"], &[]);
         assert_eq!(words(&cl), ["volume", "delete"]);
         assert_eq!(cl.flags[0].value, Some(&b"production"[..]));
     }
@@ -159,14 +156,14 @@ mod tests {
     #[test]
     fn unknown_flags_are_boolean() {
         let args = os(&["volume", "-e", "production", "delete"]);
-        let cl = CommandLine::parse("railway", &args, &[], &[]);
+        let cl = CommandLine::parse(&args, &[], &[]);
         assert_eq!(words(&cl), ["volume", "production", "delete"]);
     }
 
     #[test]
     fn equals_form_carries_its_value() {
         let args = os(&["--environment=prod", "-chdir=infra", "destroy"]);
-        let cl = CommandLine::parse("x", &args, &[b"--environment"], &[]);
+        let cl = CommandLine::parse(&args, &[b"--environment"], &[]);
         assert_eq!(words(&cl), ["destroy"]);
         assert!(cl.has_flag(b"--environment"));
         assert!(cl.has_flag(b"-chdir"));
@@ -176,7 +173,7 @@ mod tests {
     #[test]
     fn bundles_split_into_short_flags() {
         let args = os(&["-rf", "/"]);
-        let cl = CommandLine::parse("rm", &args, &[], &[]);
+        let cl = CommandLine::parse(&args, &[], &[]);
         assert!(cl.has_flag(b"-r") && cl.has_flag(b"-f") && cl.has_flag(b"-rf"));
         assert_eq!(words(&cl), ["/"]);
     }
@@ -184,7 +181,7 @@ mod tests {
     #[test]
     fn bundle_value_flag_takes_the_rest_or_the_next_token() {
         let args = os(&["-XDELETE", "https://x", "-sd", "@body.json"]);
-        let cl = CommandLine::parse("curl", &args, &[b"-X", b"-d"], &[]);
+        let cl = CommandLine::parse(&args, &[b"-X", b"-d"], &[]);
         assert!(cl.flags.contains(&Flag {
             name: b"-X",
             value: Some(b"DELETE")
@@ -199,7 +196,7 @@ mod tests {
     #[test]
     fn double_dash_ends_flags_and_lone_dash_is_a_word() {
         let args = os(&["rm", "-", "--", "-y"]);
-        let cl = CommandLine::parse("x", &args, &[], &[]);
+        let cl = CommandLine::parse(&args, &[], &[]);
         assert_eq!(words(&cl), ["rm", "-", "-y"]);
         assert!(!cl.has_flag(b"-y"));
     }
@@ -207,8 +204,11 @@ mod tests {
     #[test]
     fn non_utf8_arguments_are_kept_byte_exact() {
         use std::os::unix::ffi::OsStringExt;
-        let args = vec![OsString::from_vec(vec![0xff, b'a']), OsString::from("-\u{e9}")];
-        let cl = CommandLine::parse("x", &args, &[], &[]);
+        let args = vec![
+            OsString::from_vec(vec![0xff, b'a']),
+            OsString::from("-\u{e9}"),
+        ];
+        let cl = CommandLine::parse(&args, &[], &[]);
         assert_eq!(cl.words, [&[0xff, b'a'][..]]);
         assert_eq!(cl.joined, b"\xffa -\xc3\xa9");
     }
@@ -216,7 +216,7 @@ mod tests {
     #[test]
     fn value_flag_at_the_end_has_no_value() {
         let args = os(&["delete", "-v"]);
-        let cl = CommandLine::parse("x", &args, &[b"-v"], &[]);
+        let cl = CommandLine::parse(&args, &[b"-v"], &[]);
         assert_eq!(cl.flags[0].value, None);
     }
 }

@@ -52,8 +52,13 @@ pub fn compile_pack(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Opti
     };
     let mut c = Compiler { file, diags };
     if spec.tools.value.is_empty() {
-        c.push(Code::G012, at_of(&spec.tools), "`tools` is empty".into(), None)
-            .set_hint("name the commands these rules apply to, e.g. `tools: [railway]`");
+        c.push(
+            Code::G012,
+            at_of(&spec.tools),
+            "`tools` is empty".into(),
+            None,
+        )
+        .set_hint("name the commands these rules apply to, e.g. `tools: [railway]`");
     }
     for tool in &spec.tools.value {
         if tool.is_empty() || tool.contains(['/', ' ', '\t']) {
@@ -108,14 +113,29 @@ pub fn yaml_error(file: &str, err: &serde_saphyr::Error) -> Diagnostic {
         .format_message(inner)
         .into_owned();
     let location = err.location().map(|l| at(&l)).unwrap_or((1, 1));
-    let (code, hint) = if message.starts_with("unknown field") {
-        (Code::G002, "check the spelling; docs/rules.md lists every key")
-    } else if message.starts_with("missing field") {
-        (Code::G004, "every rule needs `id`, `action`, `reason` and `match`")
-    } else if matches!(inner, serde_saphyr::Error::Message { .. }) {
-        (Code::G003, "docs/rules.md gives the type of every key")
-    } else {
-        (Code::G001, "fix the YAML syntax at this position")
+    use serde_saphyr::Error as E;
+    let (code, hint) = match inner {
+        E::SerdeUnknownField { .. } => (
+            Code::G002,
+            "check the spelling; docs/rules.md lists every key",
+        ),
+        E::SerdeMissingField { .. } => (
+            Code::G004,
+            "every rule needs `id`, `action`, `reason` and `match`",
+        ),
+        E::Message { .. }
+        | E::SerdeInvalidType { .. }
+        | E::SerdeInvalidValue { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::SerdeUnknownVariant { .. }
+        | E::Unexpected { .. }
+        | E::InvalidScalar { .. }
+        | E::InvalidBooleanStrict { .. }
+        | E::NullIntoString { .. }
+        | E::TaggedScalarCannotDeserializeIntoString { .. } => {
+            (Code::G003, "docs/rules.md gives the type of every key")
+        }
+        _ => (Code::G001, "fix the YAML syntax at this position"),
     };
     Diagnostic::new(code, file, location, message).hint(hint)
 }
@@ -171,8 +191,13 @@ impl Compiler<'_> {
             .set_hint("use a dotted name such as `railway.volume.delete`");
         }
         if spec.reason.value.trim().is_empty() {
-            self.push(Code::G004, at_of(&spec.reason), "empty `reason`".into(), Some(id))
-                .set_hint("say in one sentence what the command destroys or changes");
+            self.push(
+                Code::G004,
+                at_of(&spec.reason),
+                "empty `reason`".into(),
+                Some(id),
+            )
+            .set_hint("say in one sentence what the command destroys or changes");
         }
         if spec.examples.is_empty() {
             self.push(
@@ -275,7 +300,10 @@ impl Compiler<'_> {
                     self.push(
                         Code::W103,
                         at_of(re),
-                        format!("regex `{}` matches the empty string, so it matches anything", re.value),
+                        format!(
+                            "regex `{}` matches the empty string, so it matches anything",
+                            re.value
+                        ),
                         Some(id),
                     )
                     .set_hint("anchor it or require at least one character");

@@ -4,7 +4,7 @@
 use super::compile::{Pack, compile_pack, yaml_error};
 use super::diagnostic::{Code, Diagnostic};
 use super::model::ConfigSpec;
-use super::RuleSet;
+use super::{Disabled, RuleSet};
 use crate::paths::Dirs;
 use std::path::{Path, PathBuf};
 
@@ -75,7 +75,11 @@ pub fn load_with_diagnostics(
         {
             continue;
         }
-        packs.extend(compile_pack(&bundled_label(bundled.name), bundled.text, &mut diags));
+        packs.extend(compile_pack(
+            &bundled_label(bundled.name),
+            bundled.text,
+            &mut diags,
+        ));
     }
     for dir in [dirs.system_rules(), dirs.user_rules()] {
         for file in rule_files(&dir, &mut diags) {
@@ -92,11 +96,19 @@ pub fn load_with_diagnostics(
     let mut disabled = Vec::new();
     for config in [dirs.system_config(), dirs.user_config()] {
         if let Some(spec) = read_config(&config, &mut diags) {
-            disabled.extend(spec.disable.into_iter().map(|d| d.value));
+            disabled.extend(spec.disable.into_iter().map(|d| Disabled {
+                at: (d.referenced.line() as u32, d.referenced.column() as u32),
+                id: d.value,
+                file: config.display().to_string(),
+            }));
         }
     }
     for pack in &mut packs {
-        let keep: Vec<bool> = pack.rules.iter().map(|r| !disabled.contains(&r.id)).collect();
+        let keep: Vec<bool> = pack
+            .rules
+            .iter()
+            .map(|r| !disabled.iter().any(|d| d.id == r.id))
+            .collect();
         let mut k = keep.iter();
         pack.rules.retain(|_| *k.next().unwrap_or(&true));
         let mut k = keep.iter();
@@ -161,7 +173,7 @@ fn read_config(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ConfigSpec> {
     }
 }
 
-fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
+pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
     let mut seen: std::collections::HashMap<&str, &super::matcher::Source> = Default::default();
     for rule in packs.iter().flat_map(|p| &p.rules) {
         if let Some(first) = seen.get(rule.id.as_str()) {

@@ -101,7 +101,7 @@ mod tests {
     use std::ffi::OsString;
 
     fn cl<'a>(args: &'a [OsString], env: &'a [(OsString, OsString)]) -> CommandLine<'a> {
-        CommandLine::parse("railway", args, &[b"-e", b"-v", b"--volume"], env)
+        CommandLine::parse(args, &[b"-e", b"-v", b"--volume"], env)
     }
 
     fn os(s: &str) -> Vec<OsString> {
@@ -114,7 +114,10 @@ mod tests {
 
     #[test]
     fn command_is_a_prefix_of_the_words_with_alternatives_and_wildcards() {
-        let m = Matcher::Command(vec![one_of(&["volume", "volumes"]), one_of(&["delete", "rm"])]);
+        let m = Matcher::Command(vec![
+            one_of(&["volume", "volumes"]),
+            one_of(&["delete", "rm"]),
+        ]);
         assert!(m.holds(&cl(&os("volumes -e prod rm -v pg extra"), &[])));
         assert!(!m.holds(&cl(&os("volume list"), &[])));
         assert!(!m.holds(&cl(&os("volume"), &[])));
@@ -152,7 +155,10 @@ mod tests {
             "RAILWAY_ENVIRONMENT".into(),
             Regex::new("(?i)prod").unwrap(),
         )]);
-        let env = [(OsString::from("RAILWAY_ENVIRONMENT"), OsString::from("PROD"))];
+        let env = [(
+            OsString::from("RAILWAY_ENVIRONMENT"),
+            OsString::from("PROD"),
+        )];
         assert!(m.holds(&cl(&os("up"), &env)));
         assert!(!m.holds(&cl(&os("up"), &[])));
     }

@@ -9,6 +9,14 @@ pub mod matcher;
 pub mod model;
 
 pub use compile::Pack;
+
+/// One `disable:` entry and where it was written.
+#[derive(Debug, Clone)]
+pub struct Disabled {
+    pub id: String,
+    pub file: String,
+    pub at: (u32, u32),
+}
 pub use model::Action;
 
 /// Every loaded pack, in layer order (bundled, system, user), with disabled rules removed.
@@ -16,7 +24,7 @@ pub use model::Action;
 pub struct RuleSet {
     pub packs: Vec<Pack>,
     /// Ids switched off by `disable:` in a config file.
-    pub disabled: Vec<String>,
+    pub disabled: Vec<Disabled>,
 }
 
 impl RuleSet {
@@ -24,6 +32,13 @@ impl RuleSet {
         self.packs
             .iter()
             .filter(move |p| p.tools.iter().any(|t| t == tool))
+    }
+
+    /// Flags that take a value for `tool`, from every pack that names it.
+    pub fn value_flags<'a>(&'a self, tool: &'a str) -> Vec<&'a [u8]> {
+        self.packs_for(tool)
+            .flat_map(|p| p.value_flags.iter().map(Vec::as_slice))
+            .collect()
     }
 
     /// Every tool some loaded pack names, sorted and without repeats.

@@ -6,7 +6,9 @@ use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
 /// What guard does with a command. Ordered: a stricter action compares greater.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     Allow,

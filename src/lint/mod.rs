@@ -1,0 +1,246 @@
+//! `guard lint`: everything the loader rejects, plus the checks that need a rule's examples
+//! (each example must match, each not_example must not) and warnings about dead rules.
+
+pub mod render;
+
+use crate::paths::Dirs;
+use crate::rules::command::CommandLine;
+use crate::rules::compile::{Example, Pack};
+use crate::rules::diagnostic::{Code, Diagnostic};
+use crate::rules::load::{
+    Scope, check_duplicate_ids, compile_file, load_with_diagnostics, rule_files,
+};
+use crate::rules::{Action, RuleSet};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// Lint every layer guard would load: bundled packs, /etc/guard, the user's rules and configs.
+pub fn lint_layers(dirs: &Dirs) -> Vec<Diagnostic> {
+    let (set, mut diags) = load_with_diagnostics(dirs, Scope::All, &[]);
+    semantic_checks(&set, &mut diags);
+    for d in &set.disabled {
+        if !set
+            .packs
+            .iter()
+            .flat_map(|p| &p.rules)
+            .any(|r| r.id == d.id)
+        {
+            let diag = Diagnostic::new(
+                Code::W105,
+                &d.file,
+                d.at,
+                format!("`disable:` names `{}`, which no rule file defines", d.id),
+            )
+            .hint("check the id with `guard rules`; remove the entry if the rule is gone");
+            diags.push(diag);
+        }
+    }
+    sorted(diags)
+}
+
+/// Lint the given files and directories only (a rule repository in CI).
+pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Diagnostic>, String> {
+    let mut diags = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(rule_files(path, &mut diags));
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(format!("{}: no such file or directory", path.display()));
+        }
+    }
+    let packs: Vec<Pack> = files
+        .iter()
+        .filter_map(|f| compile_file(f, &mut diags))
+        .collect();
+    check_duplicate_ids(&packs, &mut diags);
+    let set = RuleSet {
+        packs,
+        disabled: Vec::new(),
+    };
+    semantic_checks(&set, &mut diags);
+    Ok(sorted(diags))
+}
+
+fn sorted(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    diags
+}
+
+/// An example split into environment, tool and arguments, as a shell would.
+struct ParsedExample {
+    env: Vec<(OsString, OsString)>,
+    tool: String,
+    args: Vec<OsString>,
+}
+
+fn parse_example(text: &str) -> Option<ParsedExample> {
+    let mut words = shlex::split(text)?.into_iter().peekable();
+    let mut env = Vec::new();
+    while let Some((k, v)) = words.peek().and_then(|w| w.split_once('=')) {
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            break;
+        }
+        env.push((k.into(), v.into()));
+        words.next();
+    }
+    let tool = words.next()?;
+    Some(ParsedExample {
+        env,
+        tool,
+        args: words.map(OsString::from).collect(),
+    })
+}
+
+fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
+    for pack in &set.packs {
+        let default = set
+            .packs_for(pack.tools.first().map_or("", String::as_str))
+            .filter_map(|p| p.default)
+            .max();
+        for (rule, ex) in pack.rules.iter().zip(&pack.examples) {
+            if rule.action == Action::Allow && default.unwrap_or(Action::Allow) == Action::Allow {
+                diags.push(
+                    Diagnostic::new(
+                        Code::W104,
+                        &rule.source.file,
+                        (rule.source.line, rule.source.column),
+                        "`allow` rule under a tool whose default is allow: it changes nothing".into(),
+                    )
+                    .rule(&rule.id)
+                    .hint("allow rules carve exceptions out of a stricter `default:`; remove it or set one"),
+                );
+            }
+            let check = |e: &Example, want: bool, diags: &mut Vec<Diagnostic>| -> Option<bool> {
+                let Some(parsed) = parse_example(&e.text).filter(|p| pack.tools.contains(&p.tool))
+                else {
+                    diags.push(
+                        Diagnostic::new(
+                            Code::G013,
+                            &pack.file,
+                            e.at,
+                            format!(
+                                "example `{}` {} ({})",
+                                e.text,
+                                if shlex::split(&e.text).is_none() {
+                                    "cannot be split as a shell command line"
+                                } else {
+                                    "does not start with one of this file's tools"
+                                },
+                                pack.tools.join(", ")
+                            ),
+                        )
+                        .rule(&rule.id)
+                        .hint("write the whole command line, tool first, with shell quoting"),
+                    );
+                    return None;
+                };
+                let flags = set.value_flags(&parsed.tool);
+                let cl = CommandLine::parse(&parsed.args, &flags, &parsed.env);
+                let matched = rule.matches(&cl);
+                if matched != want {
+                    let (code, msg, hint) = if want {
+                        (
+                            Code::G007,
+                            format!("example `{}` is not matched by this rule", e.text),
+                            "fix the rule's `match:` or the example; `guard explain -- …` shows how a command parses",
+                        )
+                    } else {
+                        (
+                            Code::G008,
+                            format!("not_example `{}` is matched by this rule", e.text),
+                            "narrow the rule (an `unless:` or a stricter `command:`) or drop the not_example",
+                        )
+                    };
+                    diags.push(
+                        Diagnostic::new(code, &pack.file, e.at, msg)
+                            .rule(&rule.id)
+                            .hint(hint),
+                    );
+                }
+                Some(matched)
+            };
+            let mut example_lines = Vec::new();
+            for e in &ex.examples {
+                if check(e, true, diags) == Some(true) {
+                    example_lines.push(e);
+                }
+            }
+            for e in &ex.not_examples {
+                check(e, false, diags);
+            }
+            shadowing(set, pack, rule, &example_lines, diags);
+        }
+    }
+}
+
+/// W101: a rule whose every example is also matched by one other rule of the same or a
+/// stricter action never changes a decision; nor does a rule identical to another.
+fn shadowing(
+    set: &RuleSet,
+    pack: &Pack,
+    rule: &crate::rules::matcher::Rule,
+    examples: &[&Example],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let same = format!("{:?}", rule.when);
+    for tool in &pack.tools {
+        for other in set.packs_for(tool).flat_map(|p| &p.rules) {
+            if std::ptr::eq(other, rule) || other.action < rule.action {
+                continue;
+            }
+            let identical = format!("{:?}", other.when) == same;
+            let covers = !examples.is_empty()
+                && examples.iter().all(|e| {
+                    parse_example(&e.text).is_some_and(|p| {
+                        let flags = set.value_flags(&p.tool);
+                        other.matches(&CommandLine::parse(&p.args, &flags, &p.env))
+                    })
+                });
+            // Report each identical pair once, on the later rule.
+            if (identical && other.action == rule.action && source_key(other) > source_key(rule))
+                || (!identical && !covers)
+            {
+                continue;
+            }
+            if identical || covers {
+                diags.push(
+                    Diagnostic::new(
+                        Code::W101,
+                        &rule.source.file,
+                        (rule.source.line, rule.source.column),
+                        format!(
+                            "rule never changes a decision: `{}` ({}, {}) {}",
+                            other.id,
+                            other.action.as_str(),
+                            other.source,
+                            if identical {
+                                "has the same match"
+                            } else {
+                                "matches every example of this rule and is at least as strict"
+                            }
+                        ),
+                    )
+                    .rule(&rule.id)
+                    .hint("remove one of the two, or add an example that only this rule matches"),
+                );
+                return;
+            }
+        }
+    }
+}
+
+fn source_key(r: &crate::rules::matcher::Rule) -> (&str, u32) {
+    (&r.source.file, r.source.line)
+}
+
+/// The source text of a diagnostic's file, for the caret line; bundled packs come from the binary.
+pub fn source_text(file: &str) -> Option<String> {
+    use crate::rules::load::{BUNDLED, bundled_label};
+    if let Some(b) = BUNDLED.iter().find(|b| bundled_label(b.name) == file) {
+        return Some(b.text.to_string());
+    }
+    std::fs::read_to_string(Path::new(file)).ok()
+}

@@ -1,0 +1,10 @@
+//! guard's integration tests: one binary, one module per behaviour, each driving the real
+//! `guard` binary inside a private sandbox (see `sandbox`).
+
+mod sandbox;
+
+mod explain;
+mod install;
+mod lint;
+mod railway;
+mod shim;

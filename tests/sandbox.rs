@@ -1,0 +1,151 @@
+//! One sandbox per test: a private HOME and XDG tree, a shim directory, and fake "real" tools
+//! that record their argv, stdin, pid and every run, so tests read as input → expected outcome.
+
+use assert_cmd::cargo::CommandCargoExt;
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+use tempfile::TempDir;
+
+pub struct Sandbox {
+    pub root: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let root = tempfile::Builder::new()
+            .prefix("guard-test")
+            .tempdir()
+            .unwrap();
+        let sb = Sandbox { root };
+        for d in [
+            "home", "config", "data", "state", "etc", "bin", "shims", "calls",
+        ] {
+            std::fs::create_dir_all(sb.path(d)).unwrap();
+        }
+        sb
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    pub fn shims(&self) -> PathBuf {
+        self.path("shims")
+    }
+
+    /// A fake real tool in `bin/`: appends a line to `calls/NAME.runs` per run and writes its
+    /// argv (NUL-separated), stdin and pid; exits with `$FAKE_EXIT` (default 0).
+    pub fn fake_tool(&self, name: &str) {
+        let calls = self.path("calls");
+        let c = calls.display();
+        let script = format!(
+            "#!/bin/sh\n\
+             echo run >> '{c}/{name}.runs'\n\
+             echo $$ > '{c}/{name}.pid'\n\
+             : > '{c}/{name}.argv'\n\
+             for a in \"$@\"; do printf '%s\\0' \"$a\" >> '{c}/{name}.argv'; done\n\
+             cat > '{c}/{name}.stdin'\n\
+             echo \"fake {name} ran\"\n\
+             exit ${{FAKE_EXIT:-0}}\n"
+        );
+        self.write_exe(&format!("bin/{name}"), &script);
+    }
+
+    pub fn write_exe(&self, rel: &str, text: &str) {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.path(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    /// A user rule file in `$XDG_CONFIG_HOME/guard/rules/`.
+    pub fn user_rules(&self, name: &str, yaml: &str) -> PathBuf {
+        self.write(&format!("config/guard/rules/{name}"), yaml)
+    }
+
+    pub fn runs(&self, tool: &str) -> usize {
+        std::fs::read_to_string(self.path(&format!("calls/{tool}.runs")))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    }
+
+    pub fn recorded_argv(&self, tool: &str) -> Vec<Vec<u8>> {
+        let raw = std::fs::read(self.path(&format!("calls/{tool}.argv"))).unwrap();
+        let mut args: Vec<Vec<u8>> = raw.split(|&b| b == 0).map(<[u8]>::to_vec).collect();
+        args.pop(); // after the final NUL
+        args
+    }
+
+    pub fn recorded_stdin(&self, tool: &str) -> Vec<u8> {
+        std::fs::read(self.path(&format!("calls/{tool}.stdin"))).unwrap()
+    }
+
+    pub fn default_path(&self) -> OsString {
+        std::env::join_paths([
+            self.shims(),
+            self.path("bin"),
+            "/usr/bin".into(),
+            "/bin".into(),
+        ])
+        .unwrap()
+    }
+
+    fn sandboxed(&self, mut cmd: Command) -> Command {
+        cmd.env_clear()
+            .env("PATH", self.default_path())
+            .env("HOME", self.path("home"))
+            .env("XDG_CONFIG_HOME", self.path("config"))
+            .env("XDG_DATA_HOME", self.path("data"))
+            .env("XDG_STATE_HOME", self.path("state"))
+            .env("GUARD_SYSTEM_DIR", self.path("etc"))
+            .env("GUARD_SHIM_DIR", self.shims())
+            .current_dir(self.root.path());
+        cmd
+    }
+
+    /// `guard ARGS…` inside the sandbox.
+    pub fn guard(&self) -> Command {
+        self.sandboxed(Command::cargo_bin("guard").unwrap())
+    }
+
+    /// Install shims for `tools` (through the real `guard install`).
+    pub fn install(&self, tools: &[&str]) -> &Self {
+        let out = self.guard().arg("install").args(tools).output().unwrap();
+        assert!(
+            out.status.success(),
+            "install failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self
+    }
+
+    /// Run `tool` through its shim, found on PATH as an agent's shell would.
+    pub fn run(&self, tool: &str) -> Command {
+        self.sandboxed(Command::new(self.shims().join(tool)))
+    }
+
+    /// Run a command line (shell-quoted, tool first) through the tool's shim.
+    pub fn run_line(&self, line: &str) -> Command {
+        let mut words = shlex::split(line).expect("a shell-quoted line").into_iter();
+        let mut cmd = self.run(&words.next().unwrap());
+        cmd.args(words);
+        cmd
+    }
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
