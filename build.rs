@@ -5,8 +5,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+include!("src/rules/tools_line.rs");
+
 fn main() {
     println!("cargo:rerun-if-changed=rules");
+    println!("cargo:rerun-if-changed=src/rules/tools_line.rs");
     let mut entries: Vec<_> = std::fs::read_dir("rules")
         .expect("rules/ directory")
         .map(|e| e.expect("readable rules/ entry").path())
@@ -16,7 +19,12 @@ fn main() {
     let mut out = String::from("pub static BUNDLED: &[BundledPack] = &[\n");
     for path in &entries {
         let text = std::fs::read_to_string(path).expect("UTF-8 pack");
-        let tools = tools_line(path, &text);
+        let tools = tools_line(&text).unwrap_or_else(|| {
+            panic!(
+                "{}: bundled packs need a one-line `tools: [a, b]`",
+                path.display()
+            )
+        });
         let name = path.file_name().unwrap().to_str().unwrap();
         let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
         writeln!(
@@ -28,33 +36,4 @@ fn main() {
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("bundled.rs");
     std::fs::write(dest, out).unwrap();
-}
-
-fn tools_line(path: &Path, text: &str) -> Vec<String> {
-    let line = text
-        .lines()
-        .find_map(|l| l.strip_prefix("tools:"))
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: bundled packs need a `tools: [..]` line",
-                path.display()
-            )
-        });
-    let list = line
-        .split('#')
-        .next()
-        .unwrap()
-        .trim()
-        .strip_prefix('[')
-        .and_then(|l| l.strip_suffix(']'))
-        .unwrap_or_else(|| {
-            panic!(
-                "{}: write `tools:` as a one-line [a, b] list",
-                path.display()
-            )
-        });
-    list.split(',')
-        .map(|t| t.trim().trim_matches(['"', '\'']).to_string())
-        .filter(|t| !t.is_empty())
-        .collect()
 }

@@ -1,20 +1,8 @@
 //! Entry point: invoked as `guard` it is the CLI; invoked under any other name (a shim symlink)
 //! it guards the tool of that name. Parse, dispatch, map errors to exit codes: nothing else.
 
-mod cli;
-mod commands;
-mod decision;
-mod display;
-mod exec;
-mod exit;
-mod lint;
-mod paths;
-mod resolve;
-mod rules;
-mod shim;
-mod style;
-
 use clap::Parser;
+use guard::{cli, commands, exit, shim};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -147,14 +147,29 @@ fn a_bad_regex_is_reported_where_it_is_written() {
 }
 
 #[test]
-fn a_broken_rule_file_for_another_tool_still_refuses() {
+fn a_rule_file_whose_tools_cannot_be_read_refuses_every_tool() {
     let sb = sandbox_with_tool();
-    sb.user_rules("other.yaml", "tools: [other]\nrules: [");
+    sb.user_rules("other.yaml", "tools:\n  - other\nrules: [");
     sb.run("tool")
         .assert()
         .code(126)
         .stderr(contains("other.yaml"));
     assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_broken_rule_file_refuses_its_own_tools_and_fails_lint() {
+    let sb = sandbox_with_tool();
+    sb.fake_tool("other");
+    sb.install(&["other"]);
+    sb.user_rules("other.yaml", "tools: [other]\nrules: [");
+    sb.run("other")
+        .assert()
+        .code(126)
+        .stderr(contains("other.yaml"));
+    sb.guard().arg("lint").assert().code(1);
+    // `tool`'s shim does not parse a file that names only `other`.
+    sb.run("tool").assert().success();
 }
 
 #[test]

@@ -53,7 +53,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Diagnostic>, String> {
     }
     let packs: Vec<Pack> = files
         .iter()
-        .filter_map(|f| compile_file(f, &mut diags))
+        .filter_map(|f| compile_file(f, Scope::All, &mut diags))
         .collect();
     check_duplicate_ids(&packs, &mut diags);
     let set = RuleSet {

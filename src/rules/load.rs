@@ -4,6 +4,7 @@
 use super::compile::{Pack, compile_pack, yaml_error};
 use super::diagnostic::{Code, Diagnostic};
 use super::model::ConfigSpec;
+use super::tools_line::tools_line;
 use super::{Disabled, RuleSet};
 use crate::paths::Dirs;
 use std::path::{Path, PathBuf};
@@ -83,11 +84,11 @@ pub fn load_with_diagnostics(
     }
     for dir in [dirs.system_rules(), dirs.user_rules()] {
         for file in rule_files(&dir, &mut diags) {
-            packs.extend(compile_file(&file, &mut diags));
+            packs.extend(compile_file(&file, scope, &mut diags));
         }
     }
     for file in extra {
-        packs.extend(compile_file(file, &mut diags));
+        packs.extend(compile_file(file, Scope::All, &mut diags));
     }
     if let Scope::Tool(tool) = scope {
         packs.retain(|p| p.tools.iter().any(|t| t == tool));
@@ -135,9 +136,19 @@ pub fn rule_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     files
 }
 
-pub fn compile_file(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Pack> {
+/// Compile one rule file. For a single tool's scope, a file whose one-line `tools:` names
+/// other tools only is skipped unparsed: the shim pays for its own tool's rules, not every
+/// file's (its own tool's shim, and `guard lint`, still refuse it if it is broken).
+pub fn compile_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> Option<Pack> {
     match std::fs::read_to_string(path) {
-        Ok(text) => compile_pack(&path.display().to_string(), &text, diags),
+        Ok(text) => {
+            if let Scope::Tool(tool) = scope
+                && tools_line(&text).is_some_and(|tools| !tools.iter().any(|t| t == tool))
+            {
+                return None;
+            }
+            compile_pack(&path.display().to_string(), &text, diags)
+        }
         Err(e) => {
             diags.push(unreadable(path, &e));
             None
@@ -190,6 +201,21 @@ pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
             );
         } else {
             seen.insert(&rule.id, &rule.source);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_build_time_tool_index_agrees_with_the_parsed_packs() {
+        for bundled in BUNDLED {
+            let mut diags = Vec::new();
+            let pack =
+                compile_pack(bundled.name, bundled.text, &mut diags).expect("bundled pack parses");
+            assert_eq!(pack.tools, bundled.tools, "{}", bundled.name);
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod diagnostic;
 pub mod load;
 pub mod matcher;
 pub mod model;
+mod tools_line;
 
 pub use compile::Pack;
 

@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# What guard costs per intercepted call, against the floor of any PATH shim, in one run.
+#
+# Times N calls of a no-op tool three ways: direct, through a minimal static C shim that
+# only walks PATH and execs (the floor: one extra execve), and through guard with every
+# bundled pack compiled in. Prints each per-call time and guard's added cost as a ratio to
+# the bare shim's, then repeats with 10x the rules (extra user rule files for other tools).
+#
+#   benches/shim-overhead.sh [N]        (default N=2000; builds guard --release first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-2000}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cargo build --release --locked --quiet
+mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/home"
+
+# The no-op "real" tool, static so its own start-up is as small as possible.
+printf 'int main(void){return 0;}\n' > "$work/noop.c"
+gcc -O2 -static -o "$work/bin/noop" "$work/noop.c"
+
+# The floor: a static C shim that finds the next `noop` on PATH after its own dir and execs it.
+cat > "$work/bare.c" <<'C'
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    (void)argc;
+    char self[PATH_MAX], dir[PATH_MAX], cand[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0) return 126;
+    self[n] = 0;
+    char *slash = strrchr(self, '/'); *slash = 0;
+    const char *name = strrchr(argv[0], '/'); name = name ? name + 1 : argv[0];
+    char *path = strdup(getenv("PATH")), *save = NULL;
+    for (char *d = strtok_r(path, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        if (!realpath(d, dir) || strcmp(dir, self) == 0) continue;
+        snprintf(cand, sizeof cand, "%s/%s", d, name);
+        if (access(cand, X_OK) == 0) { execv(cand, argv); return 126; }
+    }
+    return 127;
+}
+C
+gcc -O2 -static -o "$work/bare/bare-shim" "$work/bare.c"
+ln -s bare-shim "$work/bare/noop"
+
+# guard's shim, installed the way a user does it.
+export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
+export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/guard-shims"
+./target/release/guard install noop >/dev/null 2>&1
+
+# The timing driver: fork+exec N times and wait, no shell in between.
+cat > "$work/drive.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < n; i++) {
+        pid_t p = fork();
+        if (p == 0) { execv(argv[2], argv + 2); _exit(127); }
+        int st; waitpid(p, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) { fprintf(stderr, "call failed\n"); return 1; }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("%.4f\n", ((b.tv_sec - a.tv_sec) * 1e3 + (b.tv_nsec - a.tv_nsec) / 1e6) / n);
+    return 0;
+}
+C
+gcc -O2 -o "$work/drive" "$work/drive.c"
+
+measure() { # label, PATH, program
+    PATH="$2" "$work/drive" "$n" "$3" noop
+}
+
+run_all() {
+    local direct bare guard
+    direct=$(measure direct "$work/bin:/usr/bin:/bin" "$work/bin/noop")
+    bare=$(measure bare "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/noop")
+    guard=$(measure guard "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/noop")
+    awk -v d="$direct" -v b="$bare" -v g="$guard" -v label="$1" 'BEGIN {
+        printf "%-28s direct %.3f ms  bare shim %.3f ms (+%.3f)  guard %.3f ms (+%.3f)  added-cost ratio %.2fx\n",
+            label, d, b, b - d, g, g - d, (g - d) / (b - d) }'
+}
+
+echo "machine: $(nproc) cores, $(uname -sr); N=$n calls each"
+run_all "bundled packs"
+
+# 10x the rules: user rule files for other tools (the shim must not pay for them).
+mkdir -p "$XDG_CONFIG_HOME/guard/rules"
+rules=$(./target/release/guard rules | wc -l)
+for i in $(seq 1 10); do
+    {
+        echo "tools: [other$i]"
+        echo "rules:"
+        for j in $(seq 1 "$rules"); do
+            printf '  - id: other%s.r%s\n    action: deny\n    reason: r\n    match: {command: [w%s], arg: %s}\n    examples: ["other%s w%s x"]\n' \
+                "$i" "$j" "$j" "'(?i)^x'" "$i" "$j"
+        done
+    } > "$XDG_CONFIG_HOME/guard/rules/other$i.yaml"
+done
+echo "rules in effect: $(./target/release/guard rules | wc -l)"
+run_all "10x rules (user layer)"

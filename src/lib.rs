@@ -1,0 +1,15 @@
+//! guard: stands between AI coding agents and the tools that can destroy production.
+//! The binary (`main.rs`) only dispatches; everything it runs lives in these modules.
+
+pub mod cli;
+pub mod commands;
+pub mod decision;
+pub mod display;
+pub mod exec;
+pub mod exit;
+pub mod lint;
+pub mod paths;
+pub mod resolve;
+pub mod rules;
+pub mod shim;
+pub mod style;
