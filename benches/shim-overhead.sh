@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What guard costs per intercepted call, against the floor of any PATH shim, in one run.
 #
-# Times N calls of a no-op tool three ways: direct, through a minimal static C shim that
+# Times N calls of a no-op tool named `railway` (so guard loads and matches the bundled
+# Railway pack, 35 rules) running `railway status` three ways: direct, through a minimal static C shim that
 # only walks PATH and execs (the floor: one extra execve), and through guard with every
 # bundled pack compiled in. Prints each per-call time and guard's added cost as a ratio to
 # the bare shim's, then repeats with 10x the rules (extra user rule files for other tools).
@@ -18,7 +19,7 @@ mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/home"
 
 # The no-op "real" tool, static so its own start-up is as small as possible.
 printf 'int main(void){return 0;}\n' > "$work/noop.c"
-gcc -O2 -static -o "$work/bin/noop" "$work/noop.c"
+gcc -O2 -static -o "$work/bin/railway" "$work/noop.c"
 
 # The floor: a static C shim that finds the next `noop` on PATH after its own dir and execs it.
 cat > "$work/bare.c" <<'C'
@@ -45,12 +46,12 @@ int main(int argc, char **argv) {
 }
 C
 gcc -O2 -static -o "$work/bare/bare-shim" "$work/bare.c"
-ln -s bare-shim "$work/bare/noop"
+ln -s bare-shim "$work/bare/railway"
 
 # guard's shim, installed the way a user does it.
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/guard-shims"
-./target/release/guard install noop >/dev/null 2>&1
+./target/release/guard install railway >/dev/null 2>&1
 
 # The timing driver: fork+exec N times and wait, no shell in between.
 cat > "$work/drive.c" <<'C'
@@ -77,14 +78,14 @@ C
 gcc -O2 -o "$work/drive" "$work/drive.c"
 
 measure() { # label, PATH, program
-    PATH="$2" "$work/drive" "$n" "$3" noop
+    PATH="$2" "$work/drive" "$n" "$3" railway status
 }
 
 run_all() {
     local direct bare guard
-    direct=$(measure direct "$work/bin:/usr/bin:/bin" "$work/bin/noop")
-    bare=$(measure bare "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/noop")
-    guard=$(measure guard "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/noop")
+    direct=$(measure direct "$work/bin:/usr/bin:/bin" "$work/bin/railway")
+    bare=$(measure bare "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/railway")
+    guard=$(measure guard "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/railway")
     awk -v d="$direct" -v b="$bare" -v g="$guard" -v label="$1" 'BEGIN {
         printf "%-28s direct %.3f ms  bare shim %.3f ms (+%.3f)  guard %.3f ms (+%.3f)  added-cost ratio %.2fx\n",
             label, d, b, b - d, g, g - d, (g - d) / (b - d) }'

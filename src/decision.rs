@@ -72,7 +72,7 @@ mod tests {
 
     fn set(yaml: &str) -> RuleSet {
         let mut diags = Vec::new();
-        let pack = compile_pack("t.yaml", yaml, &mut diags).expect("pack");
+        let pack = compile_pack("t.yaml", yaml, true, &mut diags).expect("pack");
         assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
         RuleSet {
             packs: vec![pack],

@@ -3,7 +3,7 @@
 //! `guard lint` prints the same diagnostics (plus the checks that need examples).
 
 use super::diagnostic::{Code, Diagnostic};
-use super::matcher::{Conditions, Matcher, Rule, Source, WordPattern};
+use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
 use super::model::{Action, MatchSpec, PackSpec, RuleSpec, WordSpec};
 use regex::bytes::Regex;
 use serde_saphyr::{Location, Spanned};
@@ -42,7 +42,15 @@ fn at_of<T>(spanned: &Spanned<T>) -> (u32, u32) {
 
 /// Parse and validate `text`; push every problem onto `diags`. `None` when the file could not
 /// be read as a pack at all.
-pub fn compile_pack(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Pack> {
+///
+/// `validate` compiles every regex now, to report bad ones; without it (bundled packs on the
+/// shim's hot path, already linted in CI) regexes compile on first use.
+pub fn compile_pack(
+    file: &str,
+    text: &str,
+    validate: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Pack> {
     let spec: PackSpec = match serde_saphyr::from_str(text) {
         Ok(spec) => spec,
         Err(err) => {
@@ -50,7 +58,11 @@ pub fn compile_pack(file: &str, text: &str, diags: &mut Vec<Diagnostic>) -> Opti
             return None;
         }
     };
-    let mut c = Compiler { file, diags };
+    let mut c = Compiler {
+        file,
+        validate,
+        diags,
+    };
     if spec.tools.value.is_empty() {
         c.push(
             Code::G012,
@@ -142,6 +154,7 @@ pub fn yaml_error(file: &str, err: &serde_saphyr::Error) -> Diagnostic {
 
 struct Compiler<'a> {
     file: &'a str,
+    validate: bool,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -293,7 +306,10 @@ impl Compiler<'_> {
             .collect()
     }
 
-    fn regex(&mut self, re: &Spanned<String>, id: &str) -> Option<Regex> {
+    fn regex(&mut self, re: &Spanned<String>, id: &str) -> Option<Pattern> {
+        if !self.validate {
+            return Some(Pattern::lazy(&re.value));
+        }
         match Regex::new(&re.value) {
             Ok(regex) => {
                 if regex.is_match(b"") {
@@ -308,7 +324,7 @@ impl Compiler<'_> {
                     )
                     .set_hint("anchor it or require at least one character");
                 }
-                Some(regex)
+                Some(Pattern::compiled(&re.value, regex))
             }
             Err(err) => {
                 let detail = err.to_string();

@@ -4,6 +4,7 @@
 use super::command::CommandLine;
 use super::model::Action;
 use regex::bytes::Regex;
+use std::sync::OnceLock;
 
 /// Where a rule was written, for messages that explain a decision.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +42,46 @@ impl Conditions {
     }
 }
 
+/// A regex, compiled when first needed. A shim call for `railway status` never evaluates the
+/// regexes of rules whose `command:` already failed, so it never pays to compile them.
+pub struct Pattern {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// A pattern compiled on first use. Only for sources already validated (the bundled packs,
+    /// linted in CI); should one still fail to compile, it matches everything, so its rule
+    /// applies: an unreadable rule fails closed.
+    pub fn lazy(source: &str) -> Pattern {
+        Pattern {
+            source: source.to_string(),
+            compiled: OnceLock::new(),
+        }
+    }
+
+    /// A pattern that was compiled (and so validated) while loading.
+    pub fn compiled(source: &str, regex: Regex) -> Pattern {
+        Pattern {
+            source: source.to_string(),
+            compiled: OnceLock::from(Some(regex)),
+        }
+    }
+
+    pub fn is_match(&self, haystack: &[u8]) -> bool {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+            .is_none_or(|re| re.is_match(haystack))
+    }
+}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{}/", self.source)
+    }
+}
+
 /// One leading positional word of `command:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WordPattern {
@@ -57,13 +98,13 @@ pub enum Matcher {
     /// Any of these flags is present.
     Flags(Vec<Vec<u8>>),
     /// One of these flags carries a value matching the regex.
-    FlagValue { flags: Vec<Vec<u8>>, regex: Regex },
+    FlagValue { flags: Vec<Vec<u8>>, regex: Pattern },
     /// Some single argument matches.
-    Arg(Regex),
+    Arg(Pattern),
     /// The arguments joined by single spaces match.
-    Args(Regex),
+    Args(Pattern),
     /// Every named variable is set and matches.
-    Env(Vec<(String, Regex)>),
+    Env(Vec<(String, Pattern)>),
 }
 
 impl Matcher {
@@ -129,7 +170,7 @@ mod tests {
     fn flag_value_tests_only_the_named_flags() {
         let m = Matcher::FlagValue {
             flags: vec![b"-e".to_vec()],
-            regex: Regex::new("(?i)^prod").unwrap(),
+            regex: Pattern::lazy("(?i)^prod"),
         };
         assert!(m.holds(&cl(&os("up -e Production"), &[])));
         assert!(!m.holds(&cl(&os("up -v production"), &[])));
@@ -153,7 +194,7 @@ mod tests {
     fn env_requires_every_variable_to_be_set_and_match() {
         let m = Matcher::Env(vec![(
             "RAILWAY_ENVIRONMENT".into(),
-            Regex::new("(?i)prod").unwrap(),
+            Pattern::lazy("(?i)prod"),
         )]);
         let env = [(
             OsString::from("RAILWAY_ENVIRONMENT"),
@@ -165,8 +206,8 @@ mod tests {
 
     #[test]
     fn arg_and_args_see_raw_arguments() {
-        let arg = Matcher::Arg(Regex::new(r"^mutation\b").unwrap());
-        let args = Matcher::Args(Regex::new(r"api mutation").unwrap());
+        let arg = Matcher::Arg(Pattern::lazy(r"^mutation\b"));
+        let args = Matcher::Args(Pattern::lazy(r"api mutation"));
         let argv = [OsString::from("api"), OsString::from("mutation { x }")];
         assert!(arg.holds(&cl(&argv, &[])));
         assert!(args.holds(&cl(&argv, &[])));
