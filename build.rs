@@ -1,23 +1,37 @@
-//! Embeds the bundled packs (`rules/*.yaml`) and indexes them by tool, so an intercepted call
-//! parses only the packs that name its tool. The index reads each pack's one-line
-//! `tools: [a, b]`; a unit test checks it against the fully parsed packs.
+//! Build-time work on the bundled packs (`rules/*.yaml`), so an intercepted call pays for
+//! neither YAML parsing nor the packs of other tools:
+//! - `bundled.rs`: each pack's text (for lint and `guard rules`) and its tools, for the index;
+//! - `bundled_compiled.rs`: each pack already compiled to Rust values (`rules::bundled`).
+//!
+//! A unit test checks both against packs parsed at run time by the real loader.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 include!("src/rules/tools_line.rs");
 
+#[path = "src/rules/model.rs"]
+#[allow(dead_code)]
+mod model;
+
+use model::{Action, MatchSpec, PackSpec, WordSpec};
+
 fn main() {
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=src/rules/tools_line.rs");
+    println!("cargo:rerun-if-changed=src/rules/model.rs");
     let mut entries: Vec<_> = std::fs::read_dir("rules")
         .expect("rules/ directory")
         .map(|e| e.expect("readable rules/ entry").path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     entries.sort();
-    let mut out = String::from("pub static BUNDLED: &[BundledPack] = &[\n");
-    for path in &entries {
+    let mut index = String::from("pub static BUNDLED: &[BundledPack] = &[\n");
+    let mut compiled = String::from(
+        "/// Bundled pack `index` of `BUNDLED`, compiled at build time.\n\
+         pub fn compiled(index: usize) -> Option<Pack> {\n    match index {\n",
+    );
+    for (i, path) in entries.iter().enumerate() {
         let text = std::fs::read_to_string(path).expect("UTF-8 pack");
         let tools = tools_line(&text).unwrap_or_else(|| {
             panic!(
@@ -28,12 +42,119 @@ fn main() {
         let name = path.file_name().unwrap().to_str().unwrap();
         let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
         writeln!(
-            out,
+            index,
             "    BundledPack {{ name: {name:?}, tools: &{tools:?}, text: include_str!({abs:?}) }},"
         )
         .unwrap();
+        // A pack that does not parse is left to the run-time loader, which reports it with its
+        // location (and the test suite's lint of rules/ fails).
+        let code = match serde_saphyr::from_str::<PackSpec>(&text) {
+            Ok(spec) => format!("Some({})", pack(name, &spec)),
+            Err(_) => "None".to_string(),
+        };
+        writeln!(compiled, "        {i} => {code},").unwrap();
     }
-    out.push_str("];\n");
-    let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("bundled.rs");
-    std::fs::write(dest, out).unwrap();
+    index.push_str("];\n");
+    compiled.push_str("        _ => None,\n    }\n}\n");
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
+    std::fs::write(out.join("bundled.rs"), index).unwrap();
+    std::fs::write(out.join("bundled_compiled.rs"), compiled).unwrap();
+}
+
+fn action(a: Action) -> &'static str {
+    match a {
+        Action::Allow => "Action::Allow",
+        Action::Confirm => "Action::Confirm",
+        Action::Deny => "Action::Deny",
+    }
+}
+
+fn bytes(s: &str) -> String {
+    format!("{s:?}.as_bytes().to_vec()")
+}
+
+fn list<T>(items: impl IntoIterator<Item = T>, f: impl Fn(T) -> String) -> String {
+    let parts: Vec<String> = items.into_iter().map(f).collect();
+    format!("vec![{}]", parts.join(", "))
+}
+
+fn pack(name: &str, spec: &PackSpec) -> String {
+    let rules = list(&spec.rules, |r| {
+        let at = &r.id.referenced;
+        format!(
+            "Rule {{ id: {:?}.to_string(), action: {}, reason: {:?}.to_string(), \
+             source: Source {{ file: bundled_label({name:?}), line: {}, column: {} }}, when: {} }}",
+            r.id.value,
+            action(r.action.value),
+            r.reason.value.trim(),
+            at.line(),
+            at.column(),
+            conditions(&r.matches.value)
+        )
+    });
+    format!(
+        "Pack {{ file: bundled_label({name:?}), tools: {}, value_flags: {}, default: {}, \
+         rules: {rules}, examples: Vec::new() }}",
+        list(&spec.tools.value, |t| format!("{t:?}.to_string()")),
+        list(&spec.value_flags, |f| bytes(&f.value)),
+        spec.default
+            .as_ref()
+            .map_or("None".to_string(), |d| format!("Some({})", action(d.value))),
+    )
+}
+
+/// Mirrors `compile::Compiler::conditions`: the same matchers, in the same order.
+fn conditions(m: &MatchSpec) -> String {
+    let mut all = Vec::new();
+    if let Some(words) = &m.command {
+        all.push(format!(
+            "Matcher::Command({})",
+            list(words, |w| {
+                let alts: Vec<&String> = match &w.value {
+                    WordSpec::One(one) => vec![one],
+                    WordSpec::AnyOf(many) => many.iter().collect(),
+                };
+                if alts.iter().any(|a| a.as_str() == "*") {
+                    "WordPattern::Any".to_string()
+                } else {
+                    format!("WordPattern::OneOf({})", list(alts, |a| bytes(a)))
+                }
+            })
+        ));
+    }
+    if let Some(flags) = &m.flags {
+        all.push(format!(
+            "Matcher::Flags({})",
+            list(flags, |f| bytes(&f.value))
+        ));
+    }
+    if let Some(fv) = &m.flag_value {
+        all.push(format!(
+            "Matcher::FlagValue {{ flags: {}, regex: Pattern::lazy({:?}) }}",
+            list(&fv.flags, |f| bytes(&f.value)),
+            fv.regex.value
+        ));
+    }
+    if let Some(re) = &m.arg {
+        all.push(format!("Matcher::Arg(Pattern::lazy({:?}))", re.value));
+    }
+    if let Some(re) = &m.args {
+        all.push(format!("Matcher::Args(Pattern::lazy({:?}))", re.value));
+    }
+    if let Some(env) = &m.env {
+        all.push(format!(
+            "Matcher::Env({})",
+            list(env, |(k, v)| format!(
+                "({k:?}.to_string(), Pattern::lazy({:?}))",
+                v.value
+            ))
+        ));
+    }
+    let unless = m.unless.as_ref().map_or("None".to_string(), |u| {
+        format!("Some(Box::new({}))", conditions(&u.value))
+    });
+    format!(
+        "Conditions {{ all: vec![{}], unless: {unless} }}",
+        all.join(", ")
+    )
 }

@@ -8,6 +8,9 @@
 # the bare shim's, then repeats with 10x the rules (extra user rule files for other tools).
 #
 #   benches/shim-overhead.sh [N]        (default N=2000; builds guard --release first)
+#
+# It also measures a statically linked build (glibc, +crt-static), the optional install
+# described in the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -15,6 +18,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked --quiet
+triple=$(rustc -vV | sed -n 's/^host: //p')
+RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target "$triple"
 mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/home"
 
 # The no-op "real" tool, static so its own start-up is as small as possible.
@@ -52,6 +57,8 @@ ln -s bare-shim "$work/bare/railway"
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/guard-shims"
 ./target/release/guard install railway >/dev/null 2>&1
+mkdir -p "$work/guard-static-shims"
+ln -s "$PWD/target/$triple/release/guard" "$work/guard-static-shims/railway"
 
 # The timing driver: fork+exec N times and wait, no shell in between.
 cat > "$work/drive.c" <<'C'
@@ -82,13 +89,14 @@ measure() { # label, PATH, program
 }
 
 run_all() {
-    local direct bare guard
+    local direct bare guard static
     direct=$(measure direct "$work/bin:/usr/bin:/bin" "$work/bin/railway")
     bare=$(measure bare "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/railway")
     guard=$(measure guard "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/railway")
-    awk -v d="$direct" -v b="$bare" -v g="$guard" -v label="$1" 'BEGIN {
-        printf "%-28s direct %.3f ms  bare shim %.3f ms (+%.3f)  guard %.3f ms (+%.3f)  added-cost ratio %.2fx\n",
-            label, d, b, b - d, g, g - d, (g - d) / (b - d) }'
+    static=$(GUARD_SHIM_DIR="$work/guard-static-shims" measure static "$work/guard-static-shims:$work/bin:/usr/bin:/bin" "$work/guard-static-shims/railway")
+    awk -v d="$direct" -v b="$bare" -v g="$guard" -v s="$static" -v label="$1" 'BEGIN {
+        printf "%-26s direct %.3f ms | bare shim %.3f ms (+%.3f) | guard %.3f ms (+%.3f, %.2fx) | guard static %.3f ms (+%.3f, %.2fx)\n",
+            label, d, b, b - d, g, g - d, (g - d) / (b - d), s, s - d, (s - d) / (b - d) }'
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); N=$n calls each"

@@ -76,6 +76,18 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Print the JSON Schema of the rule format (docs/guard-rules.schema.json).
+    #[command(
+        after_help = "For editors with yaml-language-server, start a rule file with:\n  # yaml-language-server: $schema=<path or URL of guard-rules.schema.json>"
+    )]
+    Schema,
+    /// Print shell completions: guard completions bash > /etc/bash_completion.d/guard
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff): guard man | man -l -
+    Man,
     /// List the rules in effect, with the file each comes from.
     Rules {
         /// Only rules for this tool.

@@ -1,11 +1,30 @@
 //! Entry point: invoked as `guard` it is the CLI; invoked under any other name (a shim symlink)
 //! it guards the tool of that name. Parse, dispatch, map errors to exit codes: nothing else.
+//!
+//! `no_main`: every intercepted command pays guard's start-up, and std's runtime set-up (the
+//! main thread's stack-overflow guard reads /proc/self/maps) was a fifth of it. Without it,
+//! SIGPIPE also keeps its default disposition, as the tools guard execs expect.
+
+#![no_main]
 
 use clap::Parser;
 use guard::{cli, commands, exit, shim};
-use std::process::ExitCode;
+use std::io::Write as _;
 
-fn main() -> ExitCode {
+/// The C entry point. std still captures argv on Linux (glibc passes it to .init_array
+/// functions), so `std::env::args_os` works as usual.
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    let code = run();
+    // No runtime shutdown runs after this, so flush what is buffered ourselves.
+    let _ = std::io::stdout().flush();
+    std::ffi::c_int::from(code)
+}
+
+fn run() -> u8 {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked_as = argv
         .first()
@@ -16,22 +35,22 @@ fn main() -> ExitCode {
             eprintln!(
                 "guard: invoked as {invoked_as:?}, a name that is not valid UTF-8; shims must be named after a tool"
             );
-            return ExitCode::from(exit::REFUSED);
+            return exit::REFUSED;
         };
-        return ExitCode::from(shim::run(tool, argv.clone()));
+        return shim::run(tool, argv.clone());
     }
     let cli = match cli::Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
+            return if e.use_stderr() { exit::USAGE } else { 0 };
         }
     };
     match commands::dispatch(cli.command) {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(e) => {
             eprintln!("guard: error: {e:#}");
-            ExitCode::from(exit::FAILURE)
+            exit::FAILURE
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod sandbox;
 
+mod docs;
 mod explain;
 mod install;
 mod lint;

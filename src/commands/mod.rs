@@ -1,5 +1,6 @@
 //! One module per `guard` subcommand.
 
+pub mod docs;
 pub mod env;
 pub mod explain;
 pub mod install;
@@ -25,6 +26,9 @@ pub fn dispatch(command: Command) -> anyhow::Result<u8> {
             explain::run(&dirs, &dirs.shim_dir(None), &command, json)?
         }
         Command::Rules { tool, json } => rules::run(&dirs, tool.as_deref(), json)?,
+        Command::Schema => println!("{}", docs::schema()),
+        Command::Completions { shell } => print!("{}", docs::completions(shell)),
+        Command::Man => print!("{}", docs::man_page()?),
         Command::Lint {
             paths,
             format,

@@ -70,20 +70,19 @@ pub fn load_with_diagnostics(
 ) -> (RuleSet, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut packs = Vec::new();
-    for bundled in BUNDLED {
-        if let Scope::Tool(tool) = scope
-            && !bundled.tools.contains(&tool)
-        {
-            continue;
+    for (i, bundled) in BUNDLED.iter().enumerate() {
+        match scope {
+            // The shim's path: the pack was compiled at build time (its regexes compile on
+            // first use); lint and `guard rules` below parse and validate the text instead.
+            Scope::Tool(tool) if !bundled.tools.contains(&tool) => continue,
+            Scope::Tool(_) if let Some(pack) = super::bundled::compiled(i) => packs.push(pack),
+            _ => packs.extend(compile_pack(
+                &bundled_label(bundled.name),
+                bundled.text,
+                true,
+                &mut diags,
+            )),
         }
-        // Bundled regexes are linted by the test suite; the shim compiles them on first use.
-        let validate = matches!(scope, Scope::All);
-        packs.extend(compile_pack(
-            &bundled_label(bundled.name),
-            bundled.text,
-            validate,
-            &mut diags,
-        ));
     }
     for dir in [dirs.system_rules(), dirs.user_rules()] {
         for file in rule_files(&dir, &mut diags) {

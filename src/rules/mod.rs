@@ -1,6 +1,7 @@
 //! Rules: the YAML format (`model`), one parsed view of a command line (`command`), compiled
 //! matchers (`matcher`), validation (`compile`) and the layered loader (`load`).
 
+mod bundled;
 pub mod command;
 pub mod compile;
 pub mod diagnostic;

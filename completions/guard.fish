@@ -1,0 +1,71 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_guard_global_optspecs
+    string join \n h/help V/version
+end
+
+function __fish_guard_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_guard_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_guard_using_subcommand
+    set -l cmd (__fish_guard_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c guard -n "__fish_guard_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c guard -n "__fish_guard_needs_command" -s V -l version -d 'Print version'
+complete -c guard -n "__fish_guard_needs_command" -f -a "install" -d 'Put shims (symlinks to guard) for TOOLs into the shim directory'
+complete -c guard -n "__fish_guard_needs_command" -f -a "uninstall" -d 'Remove the shims for TOOLs'
+complete -c guard -n "__fish_guard_needs_command" -f -a "env" -d 'Print shell code that puts the shim directory first on PATH: eval "$(guard env)"'
+complete -c guard -n "__fish_guard_needs_command" -f -a "explain" -d 'Show what guard would decide for a command, and why, without running it'
+complete -c guard -n "__fish_guard_needs_command" -f -a "lint" -d 'Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules'
+complete -c guard -n "__fish_guard_needs_command" -f -a "schema" -d 'Print the JSON Schema of the rule format (docs/guard-rules.schema.json)'
+complete -c guard -n "__fish_guard_needs_command" -f -a "completions" -d 'Print shell completions: guard completions bash > /etc/bash_completion.d/guard'
+complete -c guard -n "__fish_guard_needs_command" -f -a "man" -d 'Print the man page (roff): guard man | man -l -'
+complete -c guard -n "__fish_guard_needs_command" -f -a "rules" -d 'List the rules in effect, with the file each comes from'
+complete -c guard -n "__fish_guard_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand install" -l dir -d 'Shim directory [default: $GUARD_SHIM_DIR, else $XDG_DATA_HOME/guard/shims]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand install" -l all -d 'Every tool named by the loaded rules that exists on PATH'
+complete -c guard -n "__fish_guard_using_subcommand install" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand uninstall" -l dir -r -F
+complete -c guard -n "__fish_guard_using_subcommand uninstall" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand env" -l shell -r -f -a "bash\t''
+zsh\t''
+fish\t''"
+complete -c guard -n "__fish_guard_using_subcommand env" -l dir -r -F
+complete -c guard -n "__fish_guard_using_subcommand env" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand explain" -l json -d 'Print one JSON object: decision, rules[].{id,action,reason,source}, real_path'
+complete -c guard -n "__fish_guard_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand lint" -l format -r -f -a "human\t''
+json\t''
+github\t''"
+complete -c guard -n "__fish_guard_using_subcommand lint" -l deny-warnings -d 'Treat warnings as errors (exit 1 when any is found)'
+complete -c guard -n "__fish_guard_using_subcommand lint" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand schema" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand man" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand rules" -l tool -d 'Only rules for this tool' -r
+complete -c guard -n "__fish_guard_using_subcommand rules" -l json
+complete -c guard -n "__fish_guard_using_subcommand rules" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "install" -d 'Put shims (symlinks to guard) for TOOLs into the shim directory'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "uninstall" -d 'Remove the shims for TOOLs'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "env" -d 'Print shell code that puts the shim directory first on PATH: eval "$(guard env)"'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "explain" -d 'Show what guard would decide for a command, and why, without running it'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "lint" -d 'Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "schema" -d 'Print the JSON Schema of the rule format (docs/guard-rules.schema.json)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "completions" -d 'Print shell completions: guard completions bash > /etc/bash_completion.d/guard'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "man" -d 'Print the man page (roff): guard man | man -l -'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "rules" -d 'List the rules in effect, with the file each comes from'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

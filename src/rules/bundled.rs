@@ -1,0 +1,35 @@
+//! The bundled packs as build.rs compiled them: the shim builds these values directly instead
+//! of parsing YAML on every call. `load` still parses the text for `lint` and `guard rules`.
+
+use super::compile::Pack;
+use super::load::bundled_label;
+use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
+use super::model::Action;
+
+include!(concat!(env!("OUT_DIR"), "/bundled_compiled.rs"));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::compile::compile_pack;
+    use crate::rules::load::BUNDLED;
+
+    #[test]
+    fn build_time_packs_equal_the_packs_the_loader_parses() {
+        for (i, b) in BUNDLED.iter().enumerate() {
+            let mut diags = Vec::new();
+            let parsed = compile_pack(&bundled_label(b.name), b.text, false, &mut diags).unwrap();
+            let built = compiled(i).expect("compiled at build time");
+            assert_eq!(built.file, parsed.file);
+            assert_eq!(built.tools, parsed.tools);
+            assert_eq!(built.value_flags, parsed.value_flags);
+            assert_eq!(built.default, parsed.default);
+            assert_eq!(
+                format!("{:?}", built.rules),
+                format!("{:?}", parsed.rules),
+                "{}",
+                b.name
+            );
+        }
+    }
+}
