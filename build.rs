@@ -14,7 +14,7 @@ include!("src/rules/tools_line.rs");
 #[allow(dead_code)]
 mod model;
 
-use model::{Action, MatchSpec, PackSpec, WordSpec};
+use model::{Action, Challenge, MatchSpec, PackSpec, WordSpec};
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
@@ -69,6 +69,14 @@ fn action(a: Action) -> &'static str {
     }
 }
 
+fn challenge(c: Option<Challenge>) -> &'static str {
+    match c.unwrap_or_default() {
+        Challenge::Yes => "Challenge::Yes",
+        Challenge::Target => "Challenge::Target",
+        Challenge::Code => "Challenge::Code",
+    }
+}
+
 fn bytes(s: &str) -> String {
     format!("{s:?}.as_bytes().to_vec()")
 }
@@ -83,13 +91,16 @@ fn pack(name: &str, spec: &PackSpec) -> String {
         let at = &r.id.referenced;
         format!(
             "Rule {{ id: {:?}.to_string(), action: {}, reason: {:?}.to_string(), \
-             source: Source {{ file: bundled_label({name:?}), line: {}, column: {} }}, when: {} }}",
+             source: Source {{ file: bundled_label({name:?}), line: {}, column: {} }}, when: {}, \
+             challenge: {}, target_flags: {} }}",
             r.id.value,
             action(r.action.value),
             r.reason.value.trim(),
             at.line(),
             at.column(),
-            conditions(&r.matches.value)
+            conditions(&r.matches.value),
+            challenge(r.challenge.as_ref().map(|c| c.value)),
+            list(r.target.iter().flatten(), |f| bytes(&f.value)),
         )
     });
     format!(

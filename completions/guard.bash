@@ -16,6 +16,9 @@ _guard() {
             ",$1")
                 cmd="guard"
                 ;;
+            guard,allow)
+                cmd="guard__subcmd__allow"
+                ;;
             guard,completions)
                 cmd="guard__subcmd__completions"
                 ;;
@@ -34,8 +37,14 @@ _guard() {
             guard,lint)
                 cmd="guard__subcmd__lint"
                 ;;
+            guard,log)
+                cmd="guard__subcmd__log"
+                ;;
             guard,man)
                 cmd="guard__subcmd__man"
+                ;;
+            guard,passphrase)
+                cmd="guard__subcmd__passphrase"
                 ;;
             guard,rules)
                 cmd="guard__subcmd__rules"
@@ -45,6 +54,9 @@ _guard() {
                 ;;
             guard,uninstall)
                 cmd="guard__subcmd__uninstall"
+                ;;
+            guard__subcmd__help,allow)
+                cmd="guard__subcmd__help__subcmd__allow"
                 ;;
             guard__subcmd__help,completions)
                 cmd="guard__subcmd__help__subcmd__completions"
@@ -64,8 +76,14 @@ _guard() {
             guard__subcmd__help,lint)
                 cmd="guard__subcmd__help__subcmd__lint"
                 ;;
+            guard__subcmd__help,log)
+                cmd="guard__subcmd__help__subcmd__log"
+                ;;
             guard__subcmd__help,man)
                 cmd="guard__subcmd__help__subcmd__man"
+                ;;
+            guard__subcmd__help,passphrase)
+                cmd="guard__subcmd__help__subcmd__passphrase"
                 ;;
             guard__subcmd__help,rules)
                 cmd="guard__subcmd__help__subcmd__rules"
@@ -83,12 +101,42 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --help --version install uninstall env explain lint schema completions man rules help"
+            opts="-h -V --help --version install uninstall env explain allow log passphrase lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__allow)
+            opts="-h --uses --for --cwd --list --revoke --all --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --uses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cwd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revoke)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -147,8 +195,22 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="install uninstall env explain lint schema completions man rules help"
+            opts="install uninstall env explain allow log passphrase lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__allow)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -244,7 +306,35 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__help__subcmd__log)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__passphrase)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -336,8 +426,44 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__log)
+            opts="-n -h --lines --json --denied --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lines)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__man)
             opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__passphrase)
+            opts="-h --help set clear"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

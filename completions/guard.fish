@@ -30,6 +30,9 @@ complete -c guard -n "__fish_guard_needs_command" -f -a "install" -d 'Put shims 
 complete -c guard -n "__fish_guard_needs_command" -f -a "uninstall" -d 'Remove the shims for TOOLs'
 complete -c guard -n "__fish_guard_needs_command" -f -a "env" -d 'Print shell code that puts the shim directory first on PATH: eval "$(guard env)"'
 complete -c guard -n "__fish_guard_needs_command" -f -a "explain" -d 'Show what guard would decide for a command, and why, without running it'
+complete -c guard -n "__fish_guard_needs_command" -f -a "allow" -d 'Let a refused command run: approve a pending request, or pre-approve an exact command'
+complete -c guard -n "__fish_guard_needs_command" -f -a "log" -d 'Show the audit log, newest last'
+complete -c guard -n "__fish_guard_needs_command" -f -a "passphrase" -d 'Set or clear the passphrase that approvals (and, if configured, confirmations) require'
 complete -c guard -n "__fish_guard_needs_command" -f -a "lint" -d 'Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules'
 complete -c guard -n "__fish_guard_needs_command" -f -a "schema" -d 'Print the JSON Schema of the rule format (docs/guard-rules.schema.json)'
 complete -c guard -n "__fish_guard_needs_command" -f -a "completions" -d 'Print shell completions: guard completions bash > /etc/bash_completion.d/guard'
@@ -48,6 +51,18 @@ complete -c guard -n "__fish_guard_using_subcommand env" -l dir -r -F
 complete -c guard -n "__fish_guard_using_subcommand env" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand explain" -l json -d 'Print one JSON object: decision, rules[].{id,action,reason,source}, real_path'
 complete -c guard -n "__fish_guard_using_subcommand explain" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand allow" -l uses -d 'How many times the command may run' -r
+complete -c guard -n "__fish_guard_using_subcommand allow" -l for -d 'How long the grant lasts, e.g. 30s, 15m, 2h' -r
+complete -c guard -n "__fish_guard_using_subcommand allow" -l cwd -d 'Directory the command must run in [default: the request\'s, or the current one]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand allow" -l revoke -d 'Remove a grant (or every grant, with --all)' -r
+complete -c guard -n "__fish_guard_using_subcommand allow" -l list -d 'Show live grants and pending requests'
+complete -c guard -n "__fish_guard_using_subcommand allow" -l all -d 'With --revoke: remove every grant'
+complete -c guard -n "__fish_guard_using_subcommand allow" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand log" -s n -l lines -d 'How many entries' -r
+complete -c guard -n "__fish_guard_using_subcommand log" -l json -d 'One JSON object per line'
+complete -c guard -n "__fish_guard_using_subcommand log" -l denied -d 'Only refused commands'
+complete -c guard -n "__fish_guard_using_subcommand log" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand passphrase" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand lint" -l format -r -f -a "human\t''
 json\t''
 github\t''"
@@ -59,13 +74,16 @@ complete -c guard -n "__fish_guard_using_subcommand man" -s h -l help -d 'Print 
 complete -c guard -n "__fish_guard_using_subcommand rules" -l tool -d 'Only rules for this tool' -r
 complete -c guard -n "__fish_guard_using_subcommand rules" -l json
 complete -c guard -n "__fish_guard_using_subcommand rules" -s h -l help -d 'Print help'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "install" -d 'Put shims (symlinks to guard) for TOOLs into the shim directory'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "uninstall" -d 'Remove the shims for TOOLs'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "env" -d 'Print shell code that puts the shim directory first on PATH: eval "$(guard env)"'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "explain" -d 'Show what guard would decide for a command, and why, without running it'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "lint" -d 'Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "schema" -d 'Print the JSON Schema of the rule format (docs/guard-rules.schema.json)'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "completions" -d 'Print shell completions: guard completions bash > /etc/bash_completion.d/guard'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "man" -d 'Print the man page (roff): guard man | man -l -'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "rules" -d 'List the rules in effect, with the file each comes from'
-complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain lint schema completions man rules help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "install" -d 'Put shims (symlinks to guard) for TOOLs into the shim directory'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "uninstall" -d 'Remove the shims for TOOLs'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "env" -d 'Print shell code that puts the shim directory first on PATH: eval "$(guard env)"'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "explain" -d 'Show what guard would decide for a command, and why, without running it'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "allow" -d 'Let a refused command run: approve a pending request, or pre-approve an exact command'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "log" -d 'Show the audit log, newest last'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "passphrase" -d 'Set or clear the passphrase that approvals (and, if configured, confirmations) require'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "lint" -d 'Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "schema" -d 'Print the JSON Schema of the rule format (docs/guard-rules.schema.json)'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "completions" -d 'Print shell completions: guard completions bash > /etc/bash_completion.d/guard'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "man" -d 'Print the man page (roff): guard man | man -l -'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "rules" -d 'List the rules in effect, with the file each comes from'
+complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -63,6 +63,52 @@ pub enum Command {
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::builder::OsStringValueParser::new())]
         command: Vec<OsString>,
     },
+    /// Let a refused command run: approve a pending request, or pre-approve an exact command.
+    #[command(
+        after_help = "Approving needs a human at an interactive terminal (and the passphrase, if one is set).\n\nExamples:\n  guard allow                      list pending requests and pick one\n  guard allow 3fa2c1               approve pending request 3fa2c1 (1 use, 10 minutes)\n  guard allow --uses 3 --for 1h -- railway down -y\n  guard allow --list               live grants\n  guard allow --revoke 3fa2c1      (or --revoke --all)"
+    )]
+    Allow {
+        /// The id a refusal printed.
+        id: Option<String>,
+        /// How many times the command may run.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        uses: u32,
+        /// How long the grant lasts, e.g. 30s, 15m, 2h.
+        #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
+        duration: String,
+        /// Directory the command must run in [default: the request's, or the current one].
+        #[arg(long, value_name = "DIR")]
+        cwd: Option<PathBuf>,
+        /// Show live grants and pending requests.
+        #[arg(long, conflicts_with_all = ["id", "command", "revoke"])]
+        list: bool,
+        /// Remove a grant (or every grant, with --all).
+        #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["id", "command"])]
+        revoke: Option<String>,
+        /// With --revoke: remove every grant.
+        #[arg(long, requires = "revoke")]
+        all: bool,
+        /// The exact command to pre-approve: TOOL ARGS…
+        #[arg(last = true, value_parser = clap::builder::OsStringValueParser::new())]
+        command: Vec<OsString>,
+    },
+    /// Show the audit log, newest last.
+    Log {
+        /// How many entries.
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Only refused commands.
+        #[arg(long)]
+        denied: bool,
+    },
+    /// Set or clear the passphrase that approvals (and, if configured, confirmations) require.
+    Passphrase {
+        #[arg(value_enum)]
+        action: PassphraseAction,
+    },
     /// Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules.
     #[command(
         after_help = "With no PATH, lints everything guard loads: bundled packs, /etc/guard and\nyour rules and config. Exit status: 0 clean, 1 problems found, 2 usage or I/O error.\n\nExamples:\n  guard lint\n  guard lint --format github rules/\n\nDiagnostic codes: docs/lint.md"
@@ -110,4 +156,10 @@ pub enum LintFormat {
     Human,
     Json,
     Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PassphraseAction {
+    Set,
+    Clear,
 }

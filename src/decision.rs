@@ -3,6 +3,7 @@
 
 use crate::rules::command::CommandLine;
 use crate::rules::matcher::Source;
+use crate::rules::model::Challenge;
 use crate::rules::{Action, RuleSet};
 use serde::Serialize;
 use std::ffi::OsString;
@@ -13,6 +14,10 @@ pub struct MatchedRule {
     pub action: Action,
     pub reason: String,
     pub source: String,
+    pub challenge: Challenge,
+    /// What the command destroys, when the rule can tell (`target:` flags or capture group).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +54,10 @@ pub fn decide(
             action: r.action,
             reason: r.reason.clone(),
             source: source_label(&r.source),
+            challenge: r.challenge,
+            target: r
+                .target(&cl)
+                .map(|t| String::from_utf8_lossy(&t).into_owned()),
         })
         .collect();
     matched.sort_by_key(|m| std::cmp::Reverse(m.action));
@@ -77,6 +86,7 @@ mod tests {
         RuleSet {
             packs: vec![pack],
             disabled: vec![],
+            config: Default::default(),
         }
     }
 

@@ -1,8 +1,11 @@
 //! guard: stands between AI coding agents and the tools that can destroy production.
 //! The binary (`main.rs`) only dispatches; everything it runs lives in these modules.
 
+pub mod approval;
+pub mod audit;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod decision;
 pub mod display;
 pub mod exec;

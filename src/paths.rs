@@ -11,6 +11,8 @@ pub struct Dirs {
     pub config: PathBuf,
     /// `$XDG_DATA_HOME/guard`.
     pub data: PathBuf,
+    /// `$XDG_STATE_HOME/guard`: pending requests, grants, the audit log.
+    pub state: PathBuf,
 }
 
 impl Dirs {
@@ -32,6 +34,7 @@ impl Dirs {
             system: system_dir(),
             config: xdg("XDG_CONFIG_HOME", ".config"),
             data: xdg("XDG_DATA_HOME", ".local/share"),
+            state: xdg("XDG_STATE_HOME", ".local/state"),
         }
     }
 

@@ -1,10 +1,13 @@
 //! One module per `guard` subcommand.
 
+pub mod allow;
 pub mod docs;
 pub mod env;
 pub mod explain;
 pub mod install;
 pub mod lint;
+pub mod log;
+pub mod passphrase;
 pub mod rules;
 
 use crate::cli::Command;
@@ -26,6 +29,36 @@ pub fn dispatch(command: Command) -> anyhow::Result<u8> {
             explain::run(&dirs, &dirs.shim_dir(None), &command, json)?
         }
         Command::Rules { tool, json } => rules::run(&dirs, tool.as_deref(), json)?,
+        Command::Allow {
+            id,
+            uses,
+            duration,
+            cwd,
+            list,
+            revoke,
+            all,
+            command,
+        } => {
+            return allow::run(
+                &dirs,
+                allow::Request {
+                    id,
+                    uses,
+                    duration,
+                    cwd,
+                    list,
+                    revoke,
+                    all,
+                    command,
+                },
+            );
+        }
+        Command::Log {
+            lines,
+            json,
+            denied,
+        } => log::run(&dirs, lines, json, denied)?,
+        Command::Passphrase { action } => return passphrase::run(&dirs, action),
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
         Command::Man => print!("{}", docs::man_page()?),

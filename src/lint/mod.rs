@@ -59,6 +59,7 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Diagnostic>, String> {
     let set = RuleSet {
         packs,
         disabled: Vec::new(),
+        config: Default::default(),
     };
     semantic_checks(&set, &mut diags);
     Ok(sorted(diags))

@@ -4,7 +4,7 @@
 use super::compile::Pack;
 use super::load::bundled_label;
 use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
-use super::model::Action;
+use super::model::{Action, Challenge};
 
 include!(concat!(env!("OUT_DIR"), "/bundled_compiled.rs"));
 

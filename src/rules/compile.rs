@@ -231,6 +231,11 @@ impl Compiler<'_> {
             .set_hint("add `command:`, `flags:` or another key; docs/rules.md lists them");
         }
         let when = self.conditions(&spec.matches.value, id, false);
+        let target_flags = spec
+            .target
+            .as_deref()
+            .map(|flags| self.flag_names(flags, id))
+            .unwrap_or_default();
         (self.error_count() == errors_before).then(|| Rule {
             id: id.to_string(),
             action: spec.action.value,
@@ -241,6 +246,8 @@ impl Compiler<'_> {
                 column: at_of(&spec.id).1,
             },
             when,
+            challenge: spec.challenge.as_ref().map(|c| c.value).unwrap_or_default(),
+            target_flags,
         })
     }
 

@@ -1,11 +1,10 @@
 //! The layered loader: bundled packs (embedded at build time) → /etc/guard/rules →
 //! $XDG_CONFIG_HOME/guard/rules, then `disable:` from the config files. Any error refuses.
 
-use super::compile::{Pack, compile_pack, yaml_error};
+use super::RuleSet;
+use super::compile::{Pack, compile_pack};
 use super::diagnostic::{Code, Diagnostic};
-use super::model::ConfigSpec;
 use super::tools_line::tools_line;
-use super::{Disabled, RuleSet};
 use crate::paths::Dirs;
 use std::path::{Path, PathBuf};
 
@@ -96,16 +95,8 @@ pub fn load_with_diagnostics(
         packs.retain(|p| p.tools.iter().any(|t| t == tool));
     }
     check_duplicate_ids(&packs, &mut diags);
-    let mut disabled = Vec::new();
-    for config in [dirs.system_config(), dirs.user_config()] {
-        if let Some(spec) = read_config(&config, &mut diags) {
-            disabled.extend(spec.disable.into_iter().map(|d| Disabled {
-                at: (d.referenced.line() as u32, d.referenced.column() as u32),
-                id: d.value,
-                file: config.display().to_string(),
-            }));
-        }
-    }
+    let config = crate::config::load_config(dirs, &mut diags);
+    let disabled = config.disabled.clone();
     for pack in &mut packs {
         let keep: Vec<bool> = pack
             .rules
@@ -117,7 +108,14 @@ pub fn load_with_diagnostics(
         let mut k = keep.iter();
         pack.examples.retain(|_| *k.next().unwrap_or(&true));
     }
-    (RuleSet { packs, disabled }, diags)
+    (
+        RuleSet {
+            packs,
+            disabled,
+            config,
+        },
+        diags,
+    )
 }
 
 /// `*.yaml` and `*.yml` in `dir`, sorted. A missing directory is an empty layer.
@@ -166,24 +164,6 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
         format!("cannot read: {e}"),
     )
     .hint("fix its permissions or remove it; rule files must be readable UTF-8")
-}
-
-fn read_config(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ConfigSpec> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            diags.push(unreadable(path, &e));
-            return None;
-        }
-    };
-    match serde_saphyr::from_str::<Option<ConfigSpec>>(&text) {
-        Ok(spec) => Some(spec.unwrap_or_default()),
-        Err(e) => {
-            diags.push(yaml_error(&path.display().to_string(), &e));
-            None
-        }
-    }
 }
 
 pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {

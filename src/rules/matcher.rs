@@ -2,7 +2,7 @@
 //! line to "does this rule hold". No I/O, no environment reads, no clocks.
 
 use super::command::CommandLine;
-use super::model::Action;
+use super::model::{Action, Challenge};
 use regex::bytes::Regex;
 use std::sync::OnceLock;
 
@@ -27,6 +27,9 @@ pub struct Rule {
     pub reason: String,
     pub source: Source,
     pub when: Conditions,
+    pub challenge: Challenge,
+    /// Flags whose value names what the command destroys, for `challenge: target`.
+    pub target_flags: Vec<Vec<u8>>,
 }
 
 /// `match:` compiled: every matcher must hold, and `unless` must not.
@@ -66,6 +69,17 @@ impl Pattern {
             source: source.to_string(),
             compiled: OnceLock::from(Some(regex)),
         }
+    }
+
+    /// The text of the named group `target` where this pattern matches, if it has one.
+    pub fn target(&self, haystack: &[u8]) -> Option<Vec<u8>> {
+        let re = self
+            .compiled
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()?;
+        re.captures(haystack)?
+            .name("target")
+            .map(|m| m.as_bytes().to_vec())
     }
 
     pub fn is_match(&self, haystack: &[u8]) -> bool {
@@ -133,6 +147,33 @@ impl Matcher {
 impl Rule {
     pub fn matches(&self, cl: &CommandLine) -> bool {
         self.when.holds(cl)
+    }
+
+    /// What this command destroys, by the rule's `target:` flags, else a `target` capture
+    /// group in one of its regexes.
+    pub fn target(&self, cl: &CommandLine) -> Option<Vec<u8>> {
+        let by_flag = cl.flags.iter().find_map(|f| {
+            self.target_flags
+                .iter()
+                .any(|t| t == f.name)
+                .then_some(f.value)
+                .flatten()
+        });
+        if let Some(v) = by_flag {
+            return Some(v.to_vec());
+        }
+        self.when.all.iter().find_map(|m| match m {
+            Matcher::Arg(p) => cl.args.iter().find_map(|a| p.target(a)),
+            Matcher::Args(p) => p.target(&cl.joined),
+            Matcher::FlagValue { flags, regex } => cl.flags.iter().find_map(|f| {
+                flags
+                    .iter()
+                    .any(|n| n == f.name)
+                    .then(|| f.value.and_then(|v| regex.target(v)))
+                    .flatten()
+            }),
+            _ => None,
+        })
     }
 }
 

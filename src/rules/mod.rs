@@ -27,6 +27,8 @@ pub struct RuleSet {
     pub packs: Vec<Pack>,
     /// Ids switched off by `disable:` in a config file.
     pub disabled: Vec<Disabled>,
+    /// The merged config.yaml files.
+    pub config: crate::config::Config,
 }
 
 impl RuleSet {

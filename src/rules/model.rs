@@ -37,6 +37,31 @@ impl Action {
     }
 }
 
+/// What a human must type to confirm. Ordered: a harder challenge compares greater.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Default,
+    Deserialize,
+    serde::Serialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Challenge {
+    /// Type `yes`.
+    #[default]
+    Yes,
+    /// Type the name of the thing being destroyed.
+    Target,
+    /// Type a random code shown in the prompt.
+    Code,
+}
+
 /// A guard rule file ("pack"): the commands it covers and the rules that decide them.
 /// Reference: docs/rules.md.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -76,6 +101,16 @@ pub struct RuleSpec {
     #[serde(rename = "match")]
     #[schemars(with = "MatchSpec")]
     pub matches: Spanned<MatchSpec>,
+    /// What a human types to confirm: `yes` (default), `target` (the thing being destroyed)
+    /// or `code` (a random code shown in the prompt).
+    #[serde(default)]
+    #[schemars(with = "Option<Challenge>")]
+    pub challenge: Option<Spanned<Challenge>>,
+    /// Flags whose value is the thing being destroyed (`--volume`), for `challenge: target`.
+    /// A named capture group `target` in one of the rule's regexes works too.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub target: Option<Vec<Spanned<String>>>,
     /// Command lines (tool first) this rule must match; `guard lint` checks them.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -150,12 +185,4 @@ pub struct FlagValueSpec {
     /// The regex the value must match.
     #[schemars(with = "String")]
     pub regex: Spanned<String>,
-}
-
-/// `config.yaml` in the user's (or the system's) config directory.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigSpec {
-    #[serde(default)]
-    pub disable: Vec<Spanned<String>>,
 }

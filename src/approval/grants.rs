@@ -1,0 +1,298 @@
+//! Pending requests (refused commands a human may approve) and grants (approvals that let an
+//! exact command run a limited number of times). One JSON file under a file lock, rewritten
+//! atomically, so concurrent shims never both consume a one-use grant.
+
+use anyhow::{Context, bail};
+use nix::fcntl::{Flock, FlockArg};
+use serde::{Deserialize, Serialize};
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// An exact command: tool, arguments and working directory, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExactCommand {
+    pub tool: String,
+    /// Each argument hex-encoded: arguments need not be UTF-8, and must compare exactly.
+    pub args_hex: Vec<String>,
+    pub cwd_hex: String,
+    /// For people: the command and cwd as text (lossy for non-UTF-8).
+    pub command: String,
+    pub cwd: String,
+}
+
+impl ExactCommand {
+    pub fn new(tool: &str, args: &[OsString], cwd: &Path) -> ExactCommand {
+        ExactCommand {
+            tool: tool.to_string(),
+            args_hex: args.iter().map(|a| hex(a.as_bytes())).collect(),
+            cwd_hex: hex(cwd.as_os_str().as_bytes()),
+            command: crate::display::tool_line(tool, args),
+            cwd: cwd.display().to_string(),
+        }
+    }
+
+    pub fn args(&self) -> Option<Vec<OsString>> {
+        self.args_hex
+            .iter()
+            .map(|h| unhex(h).map(OsString::from_vec))
+            .collect()
+    }
+
+    pub fn cwd_path(&self) -> Option<PathBuf> {
+        unhex(&self.cwd_hex).map(|b| PathBuf::from(OsString::from_vec(b)))
+    }
+
+    fn same(&self, other: &ExactCommand) -> bool {
+        self.tool == other.tool && self.args_hex == other.args_hex && self.cwd_hex == other.cwd_hex
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub id: String,
+    #[serde(flatten)]
+    pub command: ExactCommand,
+    /// `action id: reason` of each matched rule.
+    pub rules: Vec<String>,
+    pub time: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Grant {
+    pub id: String,
+    #[serde(flatten)]
+    pub command: ExactCommand,
+    pub uses_left: u32,
+    pub expires: u64,
+    pub created: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub version: u32,
+    pub pending: Vec<Pending>,
+    pub grants: Vec<Grant>,
+}
+
+pub struct Store {
+    dir: PathBuf,
+}
+
+impl Store {
+    pub fn new(state_dir: &Path) -> Store {
+        Store {
+            dir: state_dir.to_path_buf(),
+        }
+    }
+
+    pub fn file(&self) -> PathBuf {
+        self.dir.join("grants.json")
+    }
+
+    /// Run `f` on the state under an exclusive lock; a changed state is written back atomically
+    /// (temporary file + rename). A state file that cannot be read refuses: never allow.
+    pub fn update<T>(&self, now: u64, f: impl FnOnce(&mut State) -> T) -> anyhow::Result<T> {
+        ensure_private_dir(&self.dir)?;
+        let lock_path = self.dir.join("grants.lock");
+        let lock_file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .with_context(|| format!("opening {}", lock_path.display()))?;
+        let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
+            .map_err(|(_, e)| e)
+            .with_context(|| format!("locking {}", lock_path.display()))?;
+        let path = self.file();
+        let mut state = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice::<State>(&bytes).with_context(|| {
+                format!(
+                    "state file {} is corrupt; remove it to drop all pending requests and grants",
+                    path.display()
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) => {
+                return Err(e).with_context(|| format!("reading state file {}", path.display()));
+            }
+        };
+        let before = serde_json::to_vec(&state)?;
+        state.grants.retain(|g| g.expires > now && g.uses_left > 0);
+        // Pending requests are only useful while someone might still approve them.
+        state.pending.retain(|p| p.time + 24 * 3600 > now);
+        let out = f(&mut state);
+        state.version = 1;
+        let after = serde_json::to_vec_pretty(&state)?;
+        if after != before {
+            write_atomically(&path, &after)?;
+        }
+        Ok(out)
+    }
+
+    /// Use one use of a live grant for exactly this command; its id when there was one.
+    pub fn consume_grant(&self, cmd: &ExactCommand, now: u64) -> anyhow::Result<Option<String>> {
+        self.update(now, |state| {
+            let grant = state.grants.iter_mut().find(|g| g.command.same(cmd))?;
+            grant.uses_left -= 1;
+            let id = grant.id.clone();
+            state.grants.retain(|g| g.uses_left > 0);
+            Some(id)
+        })
+    }
+
+    /// Record a refused command so a human can approve it with `guard allow ID`.
+    pub fn add_pending(
+        &self,
+        cmd: ExactCommand,
+        rules: Vec<String>,
+        now: u64,
+    ) -> anyhow::Result<String> {
+        self.update(now, |state| {
+            if let Some(p) = state.pending.iter_mut().find(|p| p.command.same(&cmd)) {
+                p.time = now;
+                p.rules = rules;
+                return p.id.clone();
+            }
+            let id = fresh_id(state);
+            state.pending.push(Pending {
+                id: id.clone(),
+                command: cmd,
+                rules,
+                time: now,
+            });
+            id
+        })
+    }
+}
+
+fn fresh_id(state: &State) -> String {
+    loop {
+        let id = random_hex(3);
+        let taken =
+            state.pending.iter().any(|p| p.id == id) || state.grants.iter().any(|g| g.id == id);
+        if !taken {
+            return id;
+        }
+    }
+}
+
+/// `n` random bytes as hex, from the kernel's generator.
+pub fn random_hex(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf));
+    if ok.is_err() {
+        // Not secret (ids are shown to everyone); the time keeps them distinct.
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        buf.iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = (t >> (i * 8)) as u8);
+    }
+    hex(&buf)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Create `dir` (and parents) 0700; refuse a state directory others can write to.
+pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("creating state directory {}", dir.display()))?;
+    let mode = std::fs::metadata(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .permissions()
+        .mode();
+    if mode & 0o022 != 0 {
+        bail!(
+            "state directory {} is writable by other users (mode {:o}); run: chmod 700 {}",
+            dir.display(),
+            mode & 0o777,
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".grants.{}.tmp", std::process::id()));
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .mode(0o600)
+        .open(&tmp)
+        .with_context(|| format!("writing {}", tmp.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
+
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips_any_bytes() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(unhex(&hex(&bytes)).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_grant_matches_only_the_exact_command_and_runs_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(&dir.path().join("state"));
+        let cmd = ExactCommand::new("t", &[OsString::from("drop")], Path::new("/w"));
+        let other = ExactCommand::new("t", &[OsString::from("drop"), "x".into()], Path::new("/w"));
+        let elsewhere = ExactCommand::new("t", &[OsString::from("drop")], Path::new("/v"));
+        store
+            .update(100, |s| {
+                s.grants.push(Grant {
+                    id: "g1".into(),
+                    command: cmd.clone(),
+                    uses_left: 2,
+                    expires: 200,
+                    created: 100,
+                })
+            })
+            .unwrap();
+        assert_eq!(store.consume_grant(&other, 101).unwrap(), None);
+        assert_eq!(store.consume_grant(&elsewhere, 101).unwrap(), None);
+        assert_eq!(
+            store.consume_grant(&cmd, 101).unwrap().as_deref(),
+            Some("g1")
+        );
+        assert_eq!(store.consume_grant(&cmd, 250).unwrap(), None, "expired");
+    }
+}

@@ -1,0 +1,137 @@
+//! Human approval. A `confirm` decision asks the human at the terminal for a typed answer; a
+//! refused command becomes a pending request that only `guard allow`, run by a human, turns
+//! into a grant for that exact command. Nothing here trusts the environment.
+
+pub mod grants;
+pub mod passphrase;
+pub mod prompt;
+
+use crate::config::Config;
+use crate::decision::Decision;
+use crate::paths::Dirs;
+use crate::rules::Action;
+use crate::rules::model::Challenge;
+use prompt::{Answer, Tty};
+use std::fmt::Write as _;
+
+/// How a command that needed a human came to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    Tty,
+    Grant(String),
+}
+
+impl Approval {
+    pub fn label(&self) -> String {
+        match self {
+            Approval::Tty => "tty".into(),
+            Approval::Grant(id) => format!("grant:{id}"),
+        }
+    }
+}
+
+/// What the human must type for a confirm decision: the hardest challenge any matched confirm
+/// rule asks for. A `target` challenge whose target cannot be found becomes a `code`.
+pub fn challenge_for(decision: &Decision) -> (Challenge, Option<String>) {
+    let confirm_rules = decision
+        .rules
+        .iter()
+        .filter(|r| r.action == Action::Confirm);
+    let hardest = confirm_rules
+        .clone()
+        .map(|r| r.challenge)
+        .max()
+        .unwrap_or_default();
+    match hardest {
+        Challenge::Target => match confirm_rules
+            .filter(|r| r.challenge == Challenge::Target)
+            .find_map(|r| r.target.clone())
+            .filter(|t| !t.trim().is_empty())
+        {
+            Some(t) => (Challenge::Target, Some(t)),
+            None => (Challenge::Code, Some(code())),
+        },
+        Challenge::Code => (Challenge::Code, Some(code())),
+        Challenge::Yes => (Challenge::Yes, None),
+    }
+}
+
+/// Four characters that are easy to read and type.
+fn code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let hex = grants::random_hex(4);
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let byte =
+                u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0);
+            ALPHABET[usize::from(byte) % ALPHABET.len()] as char
+        })
+        .collect()
+}
+
+/// Ask the human at `tty` to confirm `decision`. `Ok(())` means approved; `Err` says why not.
+pub fn confirm_on_tty(
+    tty: &mut Tty,
+    decision: &Decision,
+    command: &str,
+    cwd: &str,
+    dirs: &Dirs,
+    config: &Config,
+) -> Result<(), String> {
+    let passphrase = if config.require_passphrase || config.confirm_with_passphrase {
+        match passphrase::source(dirs, config) {
+            passphrase::Source::Hash(h, _) => Some(h),
+            passphrase::Source::Broken(why) => return Err(why),
+            passphrase::Source::None => {
+                return Err("config.yaml asks for the passphrase on confirmation, but none is set; run `guard passphrase set`".into());
+            }
+        }
+    } else {
+        None
+    };
+    let (challenge, expected) = challenge_for(decision);
+    let mut text = String::new();
+    let _ = writeln!(
+        text,
+        "\r\nguard: {} wants to run:\r\n    {command}\r\n  in {cwd}\r",
+        decision.tool
+    );
+    for r in &decision.rules {
+        let _ = writeln!(text, "  {:<7} {}: {}\r", r.action.as_str(), r.id, r.reason);
+    }
+    let secs = config.confirm_timeout.as_secs();
+    let ask = match (&challenge, &expected) {
+        (Challenge::Target, Some(t)) => format!("Type {t} to run it"),
+        (Challenge::Code, Some(c)) => format!("Type the code {c} to run it"),
+        _ => "Type yes to run it".to_string(),
+    };
+    let _ = write!(text, "{ask} ({secs} s; anything else refuses): ");
+    tty.write(&text)
+        .map_err(|e| format!("cannot write to the terminal: {e}"))?;
+    let want = expected.unwrap_or_else(|| "yes".into());
+    match tty.read_line(true, config.confirm_timeout) {
+        Ok(Answer::Line(line)) if line.trim() == want => {}
+        Ok(Answer::Line(_)) => return Err("the answer did not match".into()),
+        Ok(Answer::Interrupted) => return Err("interrupted (Ctrl-C)".into()),
+        Ok(Answer::EndOfInput) => return Err("no answer (Ctrl-D)".into()),
+        Ok(Answer::TimedOut) => return Err(format!("no answer within {secs} s")),
+        Err(e) => return Err(format!("cannot read the terminal: {e}")),
+    }
+    if let Some(hash) = passphrase {
+        ask_passphrase(tty, &hash, config)?;
+    }
+    Ok(())
+}
+
+pub fn ask_passphrase(tty: &mut Tty, hash: &str, config: &Config) -> Result<(), String> {
+    tty.write("Passphrase: ")
+        .map_err(|e| format!("cannot write to the terminal: {e}"))?;
+    match tty.read_line(false, config.confirm_timeout) {
+        Ok(Answer::Line(input)) if passphrase::verify(hash, &input) => Ok(()),
+        Ok(Answer::Line(_)) => Err("wrong passphrase".into()),
+        Ok(Answer::TimedOut) => Err("no passphrase within the timeout".into()),
+        Ok(_) => Err("passphrase entry interrupted".into()),
+        Err(e) => Err(format!("cannot read the terminal: {e}")),
+    }
+}

@@ -1,0 +1,130 @@
+//! The audit trail: one JSON line per intercepted call in `$XDG_STATE_HOME/guard/audit.jsonl`,
+//! appended under a lock in a single write, so concurrent shims never interleave or lose lines.
+
+use anyhow::Context as _;
+use nix::fcntl::{Flock, FlockArg};
+use serde::{Deserialize, Serialize};
+use std::ffi::OsString;
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub time: String,
+    pub tool: String,
+    pub argv: Vec<String>,
+    pub cwd: String,
+    /// allow | confirm | deny: what the rules decided.
+    pub decision: String,
+    /// ran | refused: what happened.
+    pub outcome: String,
+    pub rules: Vec<String>,
+    /// none | tty | grant:ID
+    pub approved_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused_because: Option<String>,
+    pub user: String,
+    pub tty: Option<String>,
+    pub parent: Option<String>,
+    /// The agent recognised from its environment markers. Recorded, never trusted: an agent
+    /// can unset any variable, so no decision depends on this.
+    pub agent: Option<String>,
+}
+
+pub fn log_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("audit.jsonl")
+}
+
+pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
+    crate::approval::grants::ensure_private_dir(state_dir)?;
+    let path = log_path(state_dir);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("opening audit log {}", path.display()))?;
+    let mut line = serde_json::to_vec(entry)?;
+    line.push(b'\n');
+    let mut locked = Flock::lock(file, FlockArg::LockExclusive)
+        .map_err(|(_, e)| e)
+        .with_context(|| format!("locking audit log {}", path.display()))?;
+    locked
+        .write_all(&line)
+        .with_context(|| format!("appending to audit log {}", path.display()))?;
+    Ok(())
+}
+
+pub fn read(state_dir: &Path) -> anyhow::Result<Vec<Entry>> {
+    let path = log_path(state_dir);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .with_context(|| format!("{}:{}: not an audit entry", path.display(), i + 1))
+        })
+        .collect()
+}
+
+/// Who and where: the facts about this process an entry records.
+pub struct Caller {
+    pub user: String,
+    pub tty: Option<String>,
+    pub parent: Option<String>,
+    pub agent: Option<String>,
+}
+
+impl Caller {
+    pub fn gather(env: &[(OsString, OsString)]) -> Caller {
+        let uid = nix::unistd::getuid();
+        let user = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map_or_else(|| uid.to_string(), |u| u.name);
+        let tty = nix::unistd::ttyname(std::io::stdin())
+            .ok()
+            .map(|p| p.display().to_string());
+        let parent = std::fs::read_to_string(format!("/proc/{}/comm", nix::unistd::getppid()))
+            .ok()
+            .map(|s| s.trim().to_string());
+        Caller {
+            user,
+            tty,
+            parent,
+            agent: recognise_agent(env),
+        }
+    }
+}
+
+/// Documented markers (docs/approval.md lists the sources). Informational only.
+pub fn recognise_agent(env: &[(OsString, OsString)]) -> Option<String> {
+    let has = |name: &str| env.iter().any(|(k, v)| k == name && !v.is_empty());
+    let is = |name: &str, value: &str| env.iter().any(|(k, v)| k == name && v == value);
+    let agent = if has("CLAUDE_CODE_CHILD_SESSION") {
+        "claude-code"
+    } else if is("CLAUDECODE", "1") {
+        "claude-code (or a terminal in its IDE extension)"
+    } else if is("GEMINI_CLI", "1") {
+        "gemini-cli"
+    } else if has("CODEX_THREAD_ID") || has("CODEX_SANDBOX_NETWORK_DISABLED") || has("CODEX_CI") {
+        "codex"
+    } else if has("CURSOR_AGENT") {
+        "cursor"
+    } else if is("OR_APP_NAME", "Aider") {
+        "aider"
+    } else {
+        return None;
+    };
+    Some(agent.to_string())
+}
+
+pub fn timestamp() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,222 @@
+//! `guard allow`: a human turns a refused command into a grant for that exact command, or
+//! pre-approves one. Approving needs the human at an interactive terminal: the agent that was
+//! refused cannot answer a prompt it never sees (and with a passphrase, not even through a pty).
+
+use crate::approval::ask_passphrase;
+use crate::approval::grants::{ExactCommand, Grant, Store, now};
+use crate::approval::passphrase::{self, Source};
+use crate::approval::prompt::{Answer, Tty};
+use crate::decision::decide;
+use crate::exit;
+use crate::paths::Dirs;
+use crate::rules::load::{Scope, load};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub struct Request {
+    pub id: Option<String>,
+    pub uses: u32,
+    pub duration: String,
+    pub cwd: Option<PathBuf>,
+    pub list: bool,
+    pub revoke: Option<String>,
+    pub all: bool,
+    pub command: Vec<OsString>,
+}
+
+pub fn run(dirs: &Dirs, req: Request) -> anyhow::Result<u8> {
+    let store = Store::new(&dirs.state);
+    if req.list {
+        return list(&store);
+    }
+    if let Some(id) = &req.revoke {
+        return revoke(&store, id, req.all);
+    }
+    let lifetime = humantime::parse_duration(&req.duration)
+        .map_err(|e| anyhow::anyhow!("--for {}: {e} (write e.g. 30s, 15m, 2h)", req.duration))?;
+    // Everything below needs a human; check for one before reading anything else.
+    let mut tty = match Tty::open() {
+        Ok(tty) => tty,
+        Err(e) => {
+            eprintln!(
+                "guard: allow: refused: approving needs a human at an interactive terminal ({e}).\n\
+                 Run `guard allow` yourself, in your own terminal."
+            );
+            return Ok(exit::REFUSED);
+        }
+    };
+    let rules = load(dirs, Scope::All).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let secret = match passphrase::source(dirs, &rules.config) {
+        Source::Broken(why) => {
+            eprintln!("guard: allow: refused: {why}");
+            return Ok(exit::REFUSED);
+        }
+        Source::Hash(h, _) => Some(h),
+        Source::None => None,
+    };
+    let (cmd, pending_id, reasons) = if !req.command.is_empty() {
+        let tool = std::path::Path::new(&req.command[0])
+            .file_name()
+            .and_then(|t| t.to_str())
+            .ok_or_else(|| anyhow::anyhow!("the tool name must be valid UTF-8"))?
+            .to_string();
+        let args = &req.command[1..];
+        let cwd = match &req.cwd {
+            Some(dir) => std::fs::canonicalize(dir)
+                .map_err(|e| anyhow::anyhow!("--cwd {}: {e}", dir.display()))?,
+            None => std::env::current_dir()?,
+        };
+        let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+        let decision = decide(&rules, &tool, args, &env);
+        let reasons = decision
+            .rules
+            .iter()
+            .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
+            .collect();
+        (ExactCommand::new(&tool, args, &cwd), None, reasons)
+    } else {
+        let state = store.update(now(), |s| s.pending.clone())?;
+        let id = match &req.id {
+            Some(id) => id.clone(),
+            None => match pick(&mut tty, &state)? {
+                Some(id) => id,
+                None => return Ok(exit::REFUSED),
+            },
+        };
+        let Some(p) = state.into_iter().find(|p| p.id == id) else {
+            eprintln!("guard: allow: no pending request {id} (see `guard allow` for the list)");
+            return Ok(exit::FAILURE);
+        };
+        let mut cmd = p.command.clone();
+        if let Some(dir) = &req.cwd {
+            let dir = std::fs::canonicalize(dir)
+                .map_err(|e| anyhow::anyhow!("--cwd {}: {e}", dir.display()))?;
+            let args = cmd.args().unwrap_or_default();
+            cmd = ExactCommand::new(&cmd.tool, &args, &dir);
+        }
+        (cmd, Some(id), p.rules)
+    };
+    let mut text = format!(
+        "\r\nAllow this command to run:\r\n    {}\r\n  in {}\r\n",
+        cmd.command, cmd.cwd
+    );
+    for r in &reasons {
+        text.push_str(&format!("  {r}\r\n"));
+    }
+    text.push_str(&format!(
+        "{} use(s), for {}. Type yes to allow it: ",
+        req.uses,
+        humantime::format_duration(lifetime)
+    ));
+    tty.write(&text)?;
+    let timeout = rules.config.confirm_timeout;
+    match tty.read_line(true, timeout)? {
+        Answer::Line(l) if l.trim() == "yes" => {}
+        _ => {
+            eprintln!("guard: allow: not approved; nothing changed");
+            return Ok(exit::REFUSED);
+        }
+    }
+    if let Some(hash) = secret
+        && let Err(why) = ask_passphrase(&mut tty, &hash, &rules.config)
+    {
+        eprintln!("guard: allow: refused: {why}");
+        return Ok(exit::REFUSED);
+    }
+    let t = now();
+    let expires = t + lifetime.as_secs().max(1);
+    let id = store.update(t, |state| {
+        let id = pending_id
+            .clone()
+            .unwrap_or_else(|| crate::approval::grants::random_hex(3));
+        state.pending.retain(|p| Some(&p.id) != pending_id.as_ref());
+        state.grants.push(Grant {
+            id: id.clone(),
+            command: cmd.clone(),
+            uses_left: req.uses,
+            expires,
+            created: t,
+        });
+        id
+    })?;
+    println!(
+        "granted {id}: {} in {} ({} use(s), until {})",
+        cmd.command,
+        cmd.cwd,
+        req.uses,
+        humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(expires)
+        )
+    );
+    Ok(0)
+}
+
+fn pick(
+    tty: &mut Tty,
+    pending: &[crate::approval::grants::Pending],
+) -> anyhow::Result<Option<String>> {
+    if pending.is_empty() {
+        println!("no pending requests");
+        return Ok(None);
+    }
+    let mut text = String::from("Pending requests:\r\n");
+    for p in pending {
+        text.push_str(&format!(
+            "  {}  {}  (in {})\r\n",
+            p.id, p.command.command, p.command.cwd
+        ));
+    }
+    text.push_str("Type the id to approve (anything else cancels): ");
+    tty.write(&text)?;
+    match tty.read_line(true, std::time::Duration::from_secs(120))? {
+        Answer::Line(l) if pending.iter().any(|p| p.id == l.trim()) => {
+            Ok(Some(l.trim().to_string()))
+        }
+        _ => {
+            eprintln!("guard: allow: cancelled");
+            Ok(None)
+        }
+    }
+}
+
+fn list(store: &Store) -> anyhow::Result<u8> {
+    let t = now();
+    let (grants, pending) = store.update(t, |s| (s.grants.clone(), s.pending.clone()))?;
+    if grants.is_empty() {
+        println!("no live grants");
+    }
+    for g in &grants {
+        println!(
+            "{}  {}  in {}  ({} use(s) left, {} left)",
+            g.id,
+            g.command.command,
+            g.command.cwd,
+            g.uses_left,
+            humantime::format_duration(std::time::Duration::from_secs(g.expires.saturating_sub(t)))
+        );
+    }
+    if !pending.is_empty() {
+        println!(
+            "{} pending request(s): run `guard allow` in a terminal to review them",
+            pending.len()
+        );
+    }
+    Ok(0)
+}
+
+fn revoke(store: &Store, id: &str, all: bool) -> anyhow::Result<u8> {
+    if id.is_empty() && !all {
+        anyhow::bail!("--revoke needs a grant id, or --all");
+    }
+    let removed = store.update(now(), |s| {
+        let before = s.grants.len();
+        s.grants.retain(|g| !(all || g.id == id));
+        before - s.grants.len()
+    })?;
+    if removed == 0 && !all {
+        eprintln!("guard: allow: no live grant {id}");
+        return Ok(exit::FAILURE);
+    }
+    println!("revoked {removed} grant(s)");
+    Ok(0)
+}

@@ -1,0 +1,138 @@
+//! `config.yaml`: the machine's (`/etc/guard`) and the user's. Settings only ever combine
+//! towards the stricter: a user file can add `disable:` entries and tune the prompt, but it
+//! cannot hold the passphrase hash or switch `require_passphrase` off.
+
+use crate::paths::Dirs;
+use crate::rules::Disabled;
+use crate::rules::compile::yaml_error;
+use crate::rules::diagnostic::{Code, Diagnostic};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::path::Path;
+use std::time::Duration;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigSpec {
+    #[serde(default)]
+    disable: Vec<Spanned<String>>,
+    /// How long a confirmation prompt waits for an answer, e.g. `60s`, `2m`.
+    #[serde(default)]
+    confirm_timeout: Option<Spanned<String>>,
+    /// Confirmation prompts ask for the passphrase as well.
+    #[serde(default)]
+    confirm_with_passphrase: Option<bool>,
+    /// Every approval and confirmation needs the passphrase; without a usable one, refuse.
+    #[serde(default)]
+    require_passphrase: Option<bool>,
+    /// The passphrase's argon2 hash (PHC string). Only honoured in /etc/guard/config.yaml.
+    #[serde(default)]
+    passphrase_hash: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub disabled: Vec<Disabled>,
+    pub confirm_timeout: Duration,
+    pub confirm_with_passphrase: bool,
+    pub require_passphrase: bool,
+    /// From /etc/guard/config.yaml only: a user-writable file must not define the secret.
+    pub system_passphrase_hash: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            disabled: Vec::new(),
+            confirm_timeout: Duration::from_secs(60),
+            confirm_with_passphrase: false,
+            require_passphrase: false,
+            system_passphrase_hash: None,
+        }
+    }
+}
+
+/// Read both config files; problems are pushed onto `diags` (any error refuses).
+pub fn load_config(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
+    let mut config = Config::default();
+    let mut timeout_set = false;
+    for (path, system) in [(dirs.system_config(), true), (dirs.user_config(), false)] {
+        let Some(spec) = read(&path, diags) else {
+            continue;
+        };
+        let file = path.display().to_string();
+        config
+            .disabled
+            .extend(spec.disable.into_iter().map(|d| Disabled {
+                at: (d.referenced.line() as u32, d.referenced.column() as u32),
+                id: d.value,
+                file: file.clone(),
+            }));
+        if let Some(t) = spec.confirm_timeout {
+            match humantime::parse_duration(&t.value) {
+                // The machine's timeout, when set, wins over the user's.
+                Ok(d) if !timeout_set || system => {
+                    config.confirm_timeout = d;
+                    timeout_set |= system;
+                }
+                Ok(_) => {}
+                Err(e) => diags.push(
+                    Diagnostic::new(
+                        Code::G003,
+                        &file,
+                        (t.referenced.line() as u32, t.referenced.column() as u32),
+                        format!("confirm_timeout `{}`: {e}", t.value),
+                    )
+                    .hint("write a duration such as `60s` or `2m`"),
+                ),
+            }
+        }
+        config.confirm_with_passphrase |= spec.confirm_with_passphrase.unwrap_or(false);
+        config.require_passphrase |= spec.require_passphrase.unwrap_or(false);
+        if let Some(hash) = spec.passphrase_hash {
+            if system {
+                config.system_passphrase_hash = Some(hash.value);
+            } else {
+                diags.push(
+                    Diagnostic::new(
+                        Code::G002,
+                        &file,
+                        (
+                            hash.referenced.line() as u32,
+                            hash.referenced.column() as u32,
+                        ),
+                        "`passphrase_hash` is only honoured in /etc/guard/config.yaml".into(),
+                    )
+                    .hint("use `guard passphrase set` for your own passphrase; remove this key"),
+                );
+            }
+        }
+    }
+    config
+}
+
+fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ConfigSpec> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            diags.push(
+                Diagnostic::new(
+                    Code::G011,
+                    &path.display().to_string(),
+                    (1, 1),
+                    format!("cannot read: {e}"),
+                )
+                .hint("fix its permissions or remove it"),
+            );
+            return None;
+        }
+    };
+    match serde_saphyr::from_str::<Option<ConfigSpec>>(&text) {
+        Ok(spec) => Some(spec.unwrap_or_default()),
+        Err(e) => {
+            diags.push(yaml_error(&path.display().to_string(), &e));
+            None
+        }
+    }
+}
