@@ -3,6 +3,9 @@
 
 mod sandbox;
 
+mod allow;
+mod audit;
+mod confirm;
 mod docs;
 mod explain;
 mod install;

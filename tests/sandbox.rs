@@ -99,7 +99,23 @@ impl Sandbox {
         .unwrap()
     }
 
-    fn sandboxed(&self, mut cmd: Command) -> Command {
+    /// `program` with the sandbox's environment and no controlling terminal (like an agent's
+    /// pipe): a prompt must never reach the terminal the tests were started from.
+    pub fn sandboxed(&self, mut cmd: Command) -> Command {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: setsid is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                nix::unistd::setsid().map_err(std::io::Error::from)?;
+                Ok(())
+            });
+        }
+        self.with_env(cmd)
+    }
+
+    /// `program` with the sandbox's environment, for a pseudo-terminal session (rexpect makes
+    /// the pty its controlling terminal).
+    pub fn with_env(&self, mut cmd: Command) -> Command {
         cmd.env_clear()
             .env("PATH", self.default_path())
             .env("HOME", self.path("home"))
@@ -148,4 +164,17 @@ pub fn stderr(out: &std::process::Output) -> String {
 
 pub fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Start `cmd` on a fresh pseudo-terminal, as a human's terminal session.
+pub fn pty(cmd: Command) -> rexpect::session::PtySession {
+    rexpect::session::spawn_command(cmd, Some(20_000)).expect("spawn on a pty")
+}
+
+/// The exit status of a pty session's process, after it ended.
+pub fn pty_exit(session: &rexpect::session::PtySession) -> Option<i32> {
+    match session.process().wait().expect("wait") {
+        rexpect::process::WaitStatus::Exited(_, code) => Some(code),
+        _ => None,
+    }
 }

@@ -35,7 +35,10 @@ pub fn run(dirs: &Dirs, lines: usize, json: bool, denied: bool) -> anyhow::Resul
             "{} {} {}{rules}{approved}",
             e.time,
             style.paint(&format!("{:<7} {:<7}", e.decision, e.outcome), color),
-            crate::display::shell_line(&e.argv.iter().map(Into::into).collect::<Vec<_>>()),
+            crate::display::tool_line(
+                &e.tool,
+                &e.argv.iter().skip(1).map(Into::into).collect::<Vec<_>>()
+            ),
         );
     }
     Ok(())

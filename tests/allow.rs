@@ -1,0 +1,260 @@
+//! `guard allow`: only a human at a terminal turns a refused command into a grant, for that
+//! exact command, a limited number of times; grants are consumed atomically.
+
+use crate::sandbox::{Sandbox, pty, pty_exit, stderr, stdout};
+use assert_cmd::prelude::*;
+use predicates::str::contains;
+use std::process::Command;
+
+const DENY: &str = r#"
+tools: [tool]
+rules:
+  - id: test.drop
+    action: deny
+    reason: Drops the database.
+    match: {command: [drop]}
+    examples: ["tool drop"]
+"#;
+
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.fake_tool("tool");
+    sb.user_rules("deny.yaml", DENY);
+    sb.install(&["tool"]);
+    sb
+}
+
+fn guard_on_pty(sb: &Sandbox, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = sb.with_env(Command::new(assert_cmd::cargo::cargo_bin("guard")));
+    cmd.args(args).current_dir(sb.root.path());
+    pty(cmd)
+}
+
+/// Run the denied command without a terminal and return the pending id it prints.
+fn refused_pending_id(sb: &Sandbox) -> String {
+    let out = sb.run("tool").arg("drop").output().unwrap();
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    let err = stderr(&out);
+    let id = err
+        .split("guard allow ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no pending id in: {err}"));
+    id.to_string()
+}
+
+fn approve(sb: &Sandbox, args: &[&str]) {
+    let mut p = guard_on_pty(sb, args);
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("granted").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(pty_exit(&p), Some(0));
+}
+
+#[test]
+fn a_denied_command_approved_by_id_runs_once_then_is_refused_again() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    let mut p = guard_on_pty(&sb, &["allow", &id]);
+    p.exp_string("tool drop").unwrap();
+    p.exp_string("deny test.drop: Drops the database.").unwrap();
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string(&format!("granted {id}")).unwrap();
+    sb.run("tool").arg("drop").assert().success();
+    assert_eq!(sb.runs("tool"), 1);
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 1);
+}
+
+#[test]
+fn a_grant_covers_only_the_exact_command_in_the_same_directory() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    approve(&sb, &["allow", &id]);
+    sb.run("tool").args(["drop", "--force"]).assert().code(126);
+    sb.run("tool")
+        .arg("drop")
+        .current_dir(sb.path("home"))
+        .assert()
+        .code(126);
+    sb.run("tool").arg("drop").assert().success();
+    assert_eq!(sb.runs("tool"), 1);
+}
+
+#[test]
+fn guard_allow_without_a_terminal_refuses() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    sb.guard()
+        .args(["allow", &id])
+        .assert()
+        .code(126)
+        .stderr(contains("needs a human at an interactive terminal"));
+    sb.guard()
+        .args(["allow", "--", "tool", "drop"])
+        .assert()
+        .code(126);
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_wrong_answer_grants_nothing() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    let mut p = guard_on_pty(&sb, &["allow", &id]);
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("sure").unwrap();
+    p.exp_string("not approved").unwrap();
+    p.exp_eof().unwrap();
+    sb.run("tool").arg("drop").assert().code(126);
+}
+
+fn set_passphrase(sb: &Sandbox, secret: &str) {
+    let mut p = guard_on_pty(sb, &["passphrase", "set"]);
+    p.exp_string("New passphrase: ").unwrap();
+    p.send_line(secret).unwrap();
+    p.exp_string("Repeat it: ").unwrap();
+    p.send_line(secret).unwrap();
+    p.exp_string("passphrase set").unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn with_a_passphrase_a_wrong_one_refuses_and_the_right_one_approves() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    let stored = std::fs::read_to_string(sb.path("config/guard/passphrase")).unwrap();
+    assert!(stored.starts_with("$argon2id$") && !stored.contains("horse"));
+    let id = refused_pending_id(&sb);
+    let mut p = guard_on_pty(&sb, &["allow", &id]);
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line("wrong guess").unwrap();
+    p.exp_string("wrong passphrase").unwrap();
+    p.exp_eof().unwrap();
+    sb.run("tool").arg("drop").assert().code(126);
+
+    let id = refused_pending_id(&sb);
+    let mut p = guard_on_pty(&sb, &["allow", &id]);
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line("correct horse battery").unwrap();
+    p.exp_string("granted").unwrap();
+    p.exp_eof().unwrap();
+    sb.run("tool").arg("drop").assert().success();
+}
+
+#[test]
+fn clearing_the_passphrase_needs_the_old_one() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    let mut p = guard_on_pty(&sb, &["passphrase", "clear"]);
+    p.exp_string("Current passphrase: ").unwrap();
+    p.send_line("nope nope").unwrap();
+    p.exp_string("wrong passphrase").unwrap();
+    p.exp_eof().unwrap();
+    assert!(sb.path("config/guard/passphrase").exists());
+}
+
+#[test]
+fn a_required_passphrase_that_is_missing_refuses_every_approval() {
+    let sb = sandbox();
+    sb.write("etc/config.yaml", "require_passphrase: true\n");
+    let id = refused_pending_id(&sb);
+    let mut p = guard_on_pty(&sb, &["allow", &id]);
+    p.exp_string("a passphrase is required").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(pty_exit(&p), Some(126));
+    sb.run("tool").arg("drop").assert().code(126);
+}
+
+#[test]
+fn a_grant_expires() {
+    let sb = sandbox();
+    approve(&sb, &["allow", "--for", "1s", "--", "tool", "drop"]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_revoked_grant_no_longer_applies() {
+    let sb = sandbox();
+    approve(&sb, &["allow", "--uses", "5", "--", "tool", "drop"]);
+    let list = sb.guard().args(["allow", "--list"]).output().unwrap();
+    assert!(stdout(&list).contains("tool drop"), "{}", stdout(&list));
+    let id = stdout(&list).split_whitespace().next().unwrap().to_string();
+    sb.guard()
+        .args(["allow", "--revoke", &id])
+        .assert()
+        .success();
+    sb.run("tool").arg("drop").assert().code(126);
+    approve(&sb, &["allow", "--uses", "5", "--", "tool", "drop"]);
+    sb.guard()
+        .args(["allow", "--revoke", "--all"])
+        .assert()
+        .success()
+        .stdout(contains("revoked 1"));
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_hundred_concurrent_calls_consume_a_one_use_grant_exactly_once() {
+    let sb = sandbox();
+    approve(&sb, &["allow", "--", "tool", "drop"]);
+    let children: Vec<_> = (0..100)
+        .map(|_| {
+            sb.run("tool")
+                .arg("drop")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let codes: Vec<Option<i32>> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code())
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(0)).count(),
+        1,
+        "{codes:?}"
+    );
+    assert_eq!(
+        codes.iter().filter(|c| **c == Some(126)).count(),
+        99,
+        "{codes:?}"
+    );
+    assert_eq!(sb.runs("tool"), 1);
+    // Every call left exactly one intact audit line.
+    let log = sb
+        .guard()
+        .args(["log", "--json", "-n", "1000"])
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = stdout(&log)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 100);
+    assert_eq!(lines.iter().filter(|l| l["outcome"] == "ran").count(), 1);
+}
+
+#[test]
+fn a_corrupt_grants_file_refuses_and_names_it() {
+    let sb = sandbox();
+    sb.write("state/guard/grants.json", "{ not json");
+    sb.run("tool")
+        .arg("drop")
+        .assert()
+        .code(126)
+        .stderr(contains("state/guard/grants.json is corrupt"));
+    assert_eq!(sb.runs("tool"), 0);
+}

@@ -1,0 +1,171 @@
+//! `confirm` rules ask the human at the terminal, on /dev/tty, for a typed answer.
+
+use crate::sandbox::{Sandbox, pty, pty_exit, stderr};
+use std::process::Command;
+
+const CONFIRM: &str = r#"
+tools: [tool]
+value_flags: [--volume]
+rules:
+  - id: test.migrate
+    action: confirm
+    reason: Changes the production schema.
+    match: {command: [migrate]}
+    examples: ["tool migrate"]
+  - id: test.volume.delete
+    action: confirm
+    reason: Deletes a volume.
+    challenge: target
+    target: [--volume]
+    match: {command: [volume, delete]}
+    examples: ["tool volume delete --volume pg-data"]
+  - id: test.reset
+    action: confirm
+    reason: Resets everything.
+    challenge: code
+    match: {command: [reset]}
+    examples: ["tool reset"]
+"#;
+
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.fake_tool("tool");
+    sb.user_rules("confirm.yaml", CONFIRM);
+    sb.install(&["tool"]);
+    sb
+}
+
+/// `sh -c SCRIPT` on a pty, in the sandbox: the shim's stdin can then differ from its terminal.
+fn shell(sb: &Sandbox, script: &str) -> Command {
+    let mut cmd = sb.with_env(Command::new("/bin/sh"));
+    cmd.args(["-c", script]);
+    cmd
+}
+
+#[test]
+fn the_right_answer_runs_the_tool_and_its_stdin_arrives_intact() {
+    let sb = sandbox();
+    let data: Vec<u8> = (0..=255u8).chain([0, 0xff, b'\n']).collect();
+    sb.write("dump.sql", "");
+    std::fs::write(sb.path("dump.sql"), &data).unwrap();
+    let shim = sb.shims().join("tool");
+    let mut p = pty(shell(
+        &sb,
+        &format!("exec '{}' migrate < dump.sql", shim.display()),
+    ));
+    p.exp_string("tool migrate").unwrap();
+    p.exp_string("confirm test.migrate: Changes the production schema.")
+        .unwrap();
+    p.exp_string("Type yes to run it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("fake tool ran").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(pty_exit(&p), Some(0));
+    assert_eq!(sb.runs("tool"), 1);
+    assert_eq!(sb.recorded_stdin("tool"), data);
+}
+
+#[test]
+fn a_wrong_answer_refuses_and_restores_the_terminal() {
+    let sb = sandbox();
+    let shim = sb.shims().join("tool");
+    let mut p = pty(shell(
+        &sb,
+        &format!("'{}' migrate; echo status=$?; stty -a", shim.display()),
+    ));
+    p.exp_string("Type yes to run it").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("not confirmed: the answer did not match")
+        .unwrap();
+    p.exp_string("status=126").unwrap();
+    let settings = p.exp_eof().unwrap();
+    assert!(
+        settings.contains(" icanon") && settings.contains(" echo"),
+        "{settings}"
+    );
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn ctrl_c_and_ctrl_d_refuse() {
+    let sb = sandbox();
+    let shim = sb.shims().join("tool");
+    for (key, why) in [('c', "interrupted (Ctrl-C)"), ('d', "no answer (Ctrl-D)")] {
+        let mut p = pty(shell(
+            &sb,
+            &format!("'{}' migrate; echo status=$?", shim.display()),
+        ));
+        p.exp_string("Type yes to run it").unwrap();
+        p.send_control(key).unwrap();
+        p.exp_string(why).unwrap();
+        p.exp_string("status=126").unwrap();
+    }
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn no_answer_within_the_timeout_refuses() {
+    let sb = sandbox();
+    sb.write("config/guard/config.yaml", "confirm_timeout: 1s\n");
+    let shim = sb.shims().join("tool");
+    let mut p = pty(shell(
+        &sb,
+        &format!("'{}' migrate; echo status=$?", shim.display()),
+    ));
+    p.exp_string("Type yes to run it (1 s").unwrap();
+    p.exp_string("no answer within 1 s").unwrap();
+    p.exp_string("status=126").unwrap();
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_target_challenge_wants_the_name_of_what_is_destroyed() {
+    let sb = sandbox();
+    let shim = sb.shims().join("tool");
+    let line = format!(
+        "'{}' volume delete --volume pg-data < /dev/null; echo status=$?",
+        shim.display()
+    );
+    let mut p = pty(shell(&sb, &line));
+    p.exp_string("Type pg-data to run it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("status=126").unwrap();
+    let mut p = pty(shell(&sb, &line));
+    p.exp_string("Type pg-data to run it").unwrap();
+    p.send_line("pg-data").unwrap();
+    p.exp_string("status=0").unwrap();
+    assert_eq!(sb.runs("tool"), 1);
+}
+
+#[test]
+fn a_code_challenge_wants_the_random_code_shown() {
+    let sb = sandbox();
+    let shim = sb.shims().join("tool");
+    let mut p = pty(shell(
+        &sb,
+        &format!("'{}' reset < /dev/null; echo status=$?", shim.display()),
+    ));
+    let (_, code) = p.exp_regex("Type the code [A-Z0-9]{4}").unwrap();
+    let code = code.trim_start_matches("Type the code ").to_string();
+    p.send_line(&code).unwrap();
+    p.exp_string("status=0").unwrap();
+    assert_eq!(sb.runs("tool"), 1);
+}
+
+#[test]
+fn without_a_terminal_confirm_refuses_at_once_and_says_how_to_approve() {
+    let sb = sandbox();
+    let out = assert_cmd::Command::from_std(sb.run("tool"))
+        .arg("migrate")
+        .timeout(std::time::Duration::from_secs(10))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(126));
+    assert!(
+        stderr(&out).contains("no terminal is available"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("guard allow "), "{}", stderr(&out));
+    assert_eq!(sb.runs("tool"), 0);
+}
