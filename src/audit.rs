@@ -88,9 +88,12 @@ impl Caller {
             .ok()
             .flatten()
             .map_or_else(|| uid.to_string(), |u| u.name);
-        let tty = nix::unistd::ttyname(std::io::stdin())
-            .ok()
-            .map(|p| p.display().to_string());
+        // The terminal the call is attached to, if any of stdin, stdout, stderr is one.
+        let tty = [0, 1, 2].into_iter().find_map(|fd| {
+            // SAFETY: fds 0-2 stay open for the life of the process; borrowed only here.
+            let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
+            nix::unistd::ttyname(fd).ok().map(|p| p.display().to_string())
+        });
         let parent = std::fs::read_to_string(format!("/proc/{}/comm", nix::unistd::getppid()))
             .ok()
             .map(|s| s.trim().to_string());

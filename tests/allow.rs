@@ -258,3 +258,25 @@ fn a_corrupt_grants_file_refuses_and_names_it() {
         .stderr(contains("state/guard/grants.json is corrupt"));
     assert_eq!(sb.runs("tool"), 0);
 }
+
+#[test]
+fn guard_allow_alone_lists_pending_requests_to_pick_from() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    let mut p = guard_on_pty(&sb, &["allow"]);
+    p.exp_string("Pending requests:").unwrap();
+    p.exp_string(&id).unwrap();
+    p.exp_string("Type the id to approve").unwrap();
+    p.send_line(&id).unwrap();
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string(&format!("granted {id}")).unwrap();
+    p.exp_eof().unwrap();
+    sb.run("tool").arg("drop").assert().success();
+    let out = sb.guard().args(["log", "--json"]).output().unwrap();
+    let last: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().last().unwrap()).unwrap();
+    assert_eq!(last["approved_by"], format!("grant:{id}"));
+    assert_eq!(last["decision"], "deny");
+    assert_eq!(last["outcome"], "ran");
+}

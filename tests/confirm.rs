@@ -169,3 +169,68 @@ fn without_a_terminal_confirm_refuses_at_once_and_says_how_to_approve() {
     assert!(stderr(&out).contains("guard allow "), "{}", stderr(&out));
     assert_eq!(sb.runs("tool"), 0);
 }
+
+#[test]
+fn a_confirmed_run_is_audited_as_approved_at_the_terminal() {
+    let sb = sandbox();
+    let shim = sb.shims().join("tool");
+    let mut p = pty(shell(
+        &sb,
+        &format!("'{}' migrate < /dev/null; echo status=$?", shim.display()),
+    ));
+    p.exp_string("Type yes to run it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("status=0").unwrap();
+    let out = sb.guard().args(["log", "--json"]).output().unwrap();
+    let entry: serde_json::Value =
+        serde_json::from_str(crate::sandbox::stdout(&out).trim()).unwrap();
+    assert_eq!(entry["decision"], "confirm");
+    assert_eq!(entry["outcome"], "ran");
+    assert_eq!(entry["approved_by"], "tty");
+    assert!(
+        entry["tty"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("/dev/pts/")),
+        "{entry}"
+    );
+}
+
+#[test]
+fn confirmations_ask_for_the_passphrase_when_config_says_so() {
+    let sb = sandbox();
+    sb.write(
+        "config/guard/config.yaml",
+        "confirm_with_passphrase: true\n",
+    );
+    let shim = sb.shims().join("tool");
+    let line = format!("'{}' migrate < /dev/null; echo status=$?", shim.display());
+    // None set yet: refuse rather than fall back to a plain yes.
+    let mut p = pty(shell(&sb, &line));
+    p.exp_string("run `guard passphrase set`").unwrap();
+    p.exp_string("status=126").unwrap();
+    let hash = {
+        let mut cmd = sb.with_env(Command::new(assert_cmd::cargo::cargo_bin("guard")));
+        cmd.args(["passphrase", "set"]);
+        let mut s = pty(cmd);
+        s.exp_string("New passphrase: ").unwrap();
+        s.send_line("open sesame 42").unwrap();
+        s.exp_string("Repeat it: ").unwrap();
+        s.send_line("open sesame 42").unwrap();
+        s.exp_eof().unwrap();
+        std::fs::read_to_string(sb.path("config/guard/passphrase")).unwrap()
+    };
+    assert!(hash.starts_with("$argon2"));
+    let mut p = pty(shell(&sb, &line));
+    p.exp_string("Type yes to run it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line("open sesame 41").unwrap();
+    p.exp_string("status=126").unwrap();
+    let mut p = pty(shell(&sb, &line));
+    p.exp_string("Type yes to run it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line("open sesame 42").unwrap();
+    p.exp_string("status=0").unwrap();
+    assert_eq!(sb.runs("tool"), 1);
+}
