@@ -92,7 +92,9 @@ impl Caller {
         let tty = [0, 1, 2].into_iter().find_map(|fd| {
             // SAFETY: fds 0-2 stay open for the life of the process; borrowed only here.
             let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-            nix::unistd::ttyname(fd).ok().map(|p| p.display().to_string())
+            nix::unistd::ttyname(fd)
+                .ok()
+                .map(|p| p.display().to_string())
         });
         let parent = std::fs::read_to_string(format!("/proc/{}/comm", nix::unistd::getppid()))
             .ok()
