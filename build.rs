@@ -104,13 +104,34 @@ fn pack(name: &str, spec: &PackSpec) -> String {
         )
     });
     format!(
-        "Pack {{ file: bundled_label({name:?}), tools: {}, value_flags: {}, default: {}, \
-         rules: {rules}, examples: Vec::new() }}",
+        "Pack {{ file: bundled_label({name:?}), tools: {}, value_flags: {}, content: {}, \
+         opt_in: {}, default: {}, rules: {rules}, examples: Vec::new() }}",
         list(&spec.tools.value, |t| format!("{t:?}.to_string()")),
         list(&spec.value_flags, |f| bytes(&f.value)),
+        content(spec.content.as_ref()),
+        spec.opt_in,
         spec.default
             .as_ref()
             .map_or("None".to_string(), |d| format!("Some({})", action(d.value))),
+    )
+}
+
+/// Mirrors `compile::Compiler::content`.
+fn content(spec: Option<&model::ContentSpecYaml>) -> String {
+    let flags = |v: &[serde_saphyr::Spanned<String>]| list(v, |f| bytes(&f.value));
+    let none: Vec<serde_saphyr::Spanned<String>> = Vec::new();
+    let p = spec.and_then(|c| c.payload.as_ref());
+    let q = spec.and_then(|c| c.sql.as_ref());
+    format!(
+        "ContentSpec {{ payload_data: {}, payload_raw: {}, payload_urlencode: {}, payload_file: {}, \
+         sql_text: {}, sql_file: {}, dialect: SqlDialect::{:?} }}",
+        flags(p.map_or(&none, |p| &p.data)),
+        flags(p.map_or(&none, |p| &p.raw)),
+        flags(p.map_or(&none, |p| &p.urlencode)),
+        flags(p.map_or(&none, |p| &p.file)),
+        flags(q.map_or(&none, |q| &q.text)),
+        flags(q.map_or(&none, |q| &q.file)),
+        q.map(|q| q.dialect).unwrap_or_default(),
     )
 }
 
@@ -151,6 +172,30 @@ fn conditions(m: &MatchSpec) -> String {
     }
     if let Some(re) = &m.args {
         all.push(format!("Matcher::Args(Pattern::lazy({:?}))", re.value));
+    }
+    if let Some(re) = &m.payload {
+        all.push(format!("Matcher::Payload(Pattern::lazy({:?}))", re.value));
+    }
+    if let Some(b) = m.payload_unreadable {
+        all.push(format!("Matcher::PayloadUnreadable({b})"));
+    }
+    if let Some(classes) = &m.sql {
+        all.push(format!(
+            "Matcher::Sql({})",
+            list(&classes.value, |c| format!("SqlClass::{c:?}"))
+        ));
+    }
+    if let Some(b) = m.sql_unreadable {
+        all.push(format!("Matcher::SqlUnreadable({b})"));
+    }
+    if let Some(b) = m.stdin_piped {
+        all.push(format!("Matcher::StdinPiped({b})"));
+    }
+    if let Some(kinds) = &m.path_is {
+        all.push(format!(
+            "Matcher::PathIs({})",
+            list(&kinds.value, |k| format!("PathKind::{k:?}"))
+        ));
     }
     if let Some(env) = &m.env {
         all.push(format!(

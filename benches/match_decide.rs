@@ -4,6 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use guard::decision::decide;
 use guard::paths::Dirs;
+use guard::rules::content::NoInputs;
 use guard::rules::load::{Scope, load};
 use std::ffi::OsString;
 use std::hint::black_box;
@@ -40,7 +41,15 @@ fn bench(c: &mut Criterion) {
     ] {
         let argv = args(line);
         c.bench_function(&format!("decide railway {line}"), |b| {
-            b.iter(|| decide(black_box(&rules), "railway", black_box(&argv), &[]))
+            b.iter(|| {
+                decide(
+                    black_box(&rules),
+                    "railway",
+                    black_box(&argv),
+                    &[],
+                    &NoInputs,
+                )
+            })
         });
     }
 }

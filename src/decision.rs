@@ -2,6 +2,7 @@
 //! (deny > confirm > allow); with no match, the tool's default applies. Pure.
 
 use crate::rules::command::CommandLine;
+use crate::rules::content::Inputs;
 use crate::rules::matcher::Source;
 use crate::rules::model::Challenge;
 use crate::rules::{Action, RuleSet};
@@ -36,9 +37,11 @@ pub fn decide(
     tool: &str,
     args: &[OsString],
     env: &[(OsString, OsString)],
+    inputs: &dyn Inputs,
 ) -> Decision {
     let value_flags = rules.value_flags(tool);
-    let cl = CommandLine::parse(args, &value_flags, env);
+    let content = rules.content(tool);
+    let cl = CommandLine::parse(args, &value_flags, env).with_content(&content, inputs);
     // Several packs may name one tool; the strictest default among them holds.
     let default = rules
         .packs_for(tool)
@@ -78,6 +81,7 @@ fn source_label(s: &Source) -> String {
 mod tests {
     use super::*;
     use crate::rules::compile::compile_pack;
+    use crate::rules::content::NoInputs;
 
     fn set(yaml: &str) -> RuleSet {
         let mut diags = Vec::new();
@@ -114,7 +118,7 @@ rules:
 
     #[test]
     fn strictest_of_all_matches_wins_and_every_match_is_reported() {
-        let d = decide(&set(PACK), "t", &args("rm --force tmp"), &[]);
+        let d = decide(&set(PACK), "t", &args("rm --force tmp"), &[], &NoInputs);
         assert_eq!(d.action, Action::Deny);
         let ids: Vec<_> = d.rules.iter().map(|r| r.id.as_str()).collect();
         assert_eq!(ids, ["t.b", "t.a", "t.c"]);
@@ -123,12 +127,12 @@ rules:
 
     #[test]
     fn no_match_falls_back_to_the_default() {
-        let d = decide(&set(PACK), "t", &args("ls"), &[]);
+        let d = decide(&set(PACK), "t", &args("ls"), &[], &NoInputs);
         assert_eq!(d.action, Action::Allow);
         assert!(d.by_default);
         let strict = set(&PACK.replace("default: allow", "default: confirm"));
         assert_eq!(
-            decide(&strict, "t", &args("ls"), &[]).action,
+            decide(&strict, "t", &args("ls"), &[], &NoInputs).action,
             Action::Confirm
         );
     }
@@ -136,15 +140,15 @@ rules:
     #[test]
     fn an_allow_rule_carves_out_of_a_stricter_default() {
         let strict = set(&PACK.replace("default: allow", "default: deny"));
-        let d = decide(&strict, "t", &args("rm tmp"), &[]);
+        let d = decide(&strict, "t", &args("rm tmp"), &[], &NoInputs);
         assert_eq!(d.action, Action::Confirm, "t.a still matches");
-        let d = decide(&strict, "t", &args("ls"), &[]);
+        let d = decide(&strict, "t", &args("ls"), &[], &NoInputs);
         assert_eq!(d.action, Action::Deny);
     }
 
     #[test]
     fn other_tools_are_untouched() {
-        let d = decide(&set(PACK), "other", &args("rm --force"), &[]);
+        let d = decide(&set(PACK), "other", &args("rm --force"), &[], &NoInputs);
         assert_eq!(d.action, Action::Allow);
         assert!(d.rules.is_empty());
     }

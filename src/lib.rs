@@ -10,6 +10,7 @@ pub mod decision;
 pub mod display;
 pub mod exec;
 pub mod exit;
+pub mod host;
 pub mod lint;
 pub mod paths;
 pub mod resolve;

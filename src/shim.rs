@@ -56,7 +56,7 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
         }
     };
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    let decision = decide(&rules, tool, &argv[1..], &env);
+    let decision = decide(&rules, tool, &argv[1..], &env, &crate::host::Host::live());
     let cwd = std::env::current_dir().unwrap_or_default();
     let outcome = match decision.action {
         Action::Allow => Ok(None),

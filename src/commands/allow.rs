@@ -67,7 +67,13 @@ pub fn run(dirs: &Dirs, req: Request) -> anyhow::Result<u8> {
             None => std::env::current_dir()?,
         };
         let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-        let decision = decide(&rules, &tool, args, &env);
+        let decision = decide(
+            &rules,
+            &tool,
+            args,
+            &env,
+            &crate::host::Host::for_examples(false),
+        );
         let reasons = decision
             .rules
             .iter()

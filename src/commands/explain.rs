@@ -22,7 +22,13 @@ pub fn run(
         .ok_or_else(|| anyhow::anyhow!("tool name {:?} is not valid UTF-8", tool_os))?;
     let rules = load(dirs, Scope::Tool(tool)).map_err(|e| anyhow::anyhow!("{e}"))?;
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    let decision = decide(&rules, tool, &command[1..], &env);
+    let decision = decide(
+        &rules,
+        tool,
+        &command[1..],
+        &env,
+        &crate::host::Host::live(),
+    );
     let guard_exe = std::env::current_exe().unwrap_or_default();
     let path_var = std::env::var_os("PATH");
     let real = real_tool_path(tool, path_var.as_deref(), shim_dir, &guard_exe).ok();

@@ -13,7 +13,7 @@ pub fn install(dirs: &Dirs, shim_dir: &Path, tools: &[String], all: bool) -> any
     let tools: Vec<String> = if all {
         let rules = load(dirs, Scope::All).map_err(|e| anyhow::anyhow!("{e}"))?;
         rules
-            .tools()
+            .tools(false)
             .into_iter()
             .filter(|t| real_tool_path(t, path_var.as_deref(), shim_dir, &guard_exe).is_ok())
             .map(str::to_string)

@@ -75,10 +75,24 @@ struct ParsedExample {
     env: Vec<(OsString, OsString)>,
     tool: String,
     args: Vec<OsString>,
+    /// A trailing `< FILE` (or `| …` before the tool is not supported): stdin is piped.
+    stdin_piped: bool,
+}
+
+impl ParsedExample {
+    fn host(&self) -> crate::host::Host {
+        crate::host::Host::for_examples(self.stdin_piped)
+    }
 }
 
 fn parse_example(text: &str) -> Option<ParsedExample> {
-    let mut words = shlex::split(text)?.into_iter().peekable();
+    let mut split = shlex::split(text)?;
+    // `tool args < file`: the example runs with stdin redirected from a file.
+    let stdin_piped = split.len() >= 2 && split[split.len() - 2] == "<";
+    if stdin_piped {
+        split.truncate(split.len() - 2);
+    }
+    let mut words = split.into_iter().peekable();
     let mut env = Vec::new();
     while let Some((k, v)) = words.peek().and_then(|w| w.split_once('=')) {
         if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -92,6 +106,7 @@ fn parse_example(text: &str) -> Option<ParsedExample> {
         env,
         tool,
         args: words.map(OsString::from).collect(),
+        stdin_piped,
     })
 }
 
@@ -139,7 +154,10 @@ fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
                     return None;
                 };
                 let flags = set.value_flags(&parsed.tool);
-                let cl = CommandLine::parse(&parsed.args, &flags, &parsed.env);
+                let content = set.content(&parsed.tool);
+                let host = parsed.host();
+                let cl = CommandLine::parse(&parsed.args, &flags, &parsed.env)
+                    .with_content(&content, &host);
                 let matched = rule.matches(&cl);
                 if matched != want {
                     let (code, msg, hint) = if want {
@@ -197,7 +215,12 @@ fn shadowing(
                 && examples.iter().all(|e| {
                     parse_example(&e.text).is_some_and(|p| {
                         let flags = set.value_flags(&p.tool);
-                        other.matches(&CommandLine::parse(&p.args, &flags, &p.env))
+                        let content = set.content(&p.tool);
+                        let host = p.host();
+                        other.matches(
+                            &CommandLine::parse(&p.args, &flags, &p.env)
+                                .with_content(&content, &host),
+                        )
                     })
                 });
             // Report each identical pair once, on the later rule.

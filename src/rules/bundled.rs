@@ -2,9 +2,12 @@
 //! of parsing YAML on every call. `load` still parses the text for `lint` and `guard rules`.
 
 use super::compile::Pack;
+use super::content::ContentSpec;
 use super::load::bundled_label;
 use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
-use super::model::{Action, Challenge};
+// The generated code names PathKind and SqlClass only when some pack uses those matchers.
+#[allow(unused_imports)]
+use super::model::{Action, Challenge, PathKind, SqlClass, SqlDialect};
 
 include!(concat!(env!("OUT_DIR"), "/bundled_compiled.rs"));
 
@@ -24,6 +27,8 @@ mod tests {
             assert_eq!(built.tools, parsed.tools);
             assert_eq!(built.value_flags, parsed.value_flags);
             assert_eq!(built.default, parsed.default);
+            assert_eq!(built.content, parsed.content);
+            assert_eq!(built.opt_in, parsed.opt_in);
             assert_eq!(
                 format!("{:?}", built.rules),
                 format!("{:?}", parsed.rules),

@@ -1,8 +1,21 @@
 //! One parsed view of an intercepted command line: positional words, flags with their values,
 //! the raw arguments and the environment. Every matcher reads this view; none re-parses argv.
 
+use super::content::{self, Content, ContentSpec, Inputs, NoInputs};
+use super::model::{SqlClass, SqlDialect};
+use std::cell::OnceCell;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
+
+static NO_CONTENT: ContentSpec = ContentSpec {
+    payload_data: Vec::new(),
+    payload_raw: Vec::new(),
+    payload_urlencode: Vec::new(),
+    payload_file: Vec::new(),
+    sql_text: Vec::new(),
+    sql_file: Vec::new(),
+    dialect: SqlDialect::Generic,
+};
 
 /// A flag as it appeared: `name` is the spelling up to any `=`, `value` what it carried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +24,6 @@ pub struct Flag<'a> {
     pub value: Option<&'a [u8]>,
 }
 
-#[derive(Debug)]
 pub struct CommandLine<'a> {
     /// Arguments after argv[0], byte-exact (non-UTF-8 allowed).
     pub args: Vec<&'a [u8]>,
@@ -23,6 +35,11 @@ pub struct CommandLine<'a> {
     /// The arguments joined by single spaces, for `args:` regexes.
     pub joined: Vec<u8>,
     pub env: &'a [(OsString, OsString)],
+    content: &'a ContentSpec,
+    inputs: &'a dyn Inputs,
+    /// Computed on first use: only a rule whose cheaper keys matched reads files.
+    payload: OnceCell<Content>,
+    sql: OnceCell<(Content, Vec<SqlClass>)>,
 }
 
 impl<'a> CommandLine<'a> {
@@ -101,7 +118,42 @@ impl<'a> CommandLine<'a> {
             flags,
             joined,
             env,
+            content: &NO_CONTENT,
+            inputs: &NoInputs,
+            payload: OnceCell::new(),
+            sql: OnceCell::new(),
         }
+    }
+
+    /// Where content matchers find the body and SQL, and the world outside the command line.
+    pub fn with_content(mut self, spec: &'a ContentSpec, inputs: &'a dyn Inputs) -> Self {
+        self.content = spec;
+        self.inputs = inputs;
+        self
+    }
+
+    pub fn inputs(&self) -> &dyn Inputs {
+        self.inputs
+    }
+
+    pub fn payload(&self) -> &Content {
+        self.payload
+            .get_or_init(|| content::payload(self, self.content, self.inputs))
+    }
+
+    /// The SQL the command would run, and the classes of its statements.
+    pub fn sql(&self) -> &(Content, Vec<SqlClass>) {
+        self.sql.get_or_init(|| {
+            let c = content::sql(self, self.content, self.inputs);
+            let classes = c
+                .parts
+                .iter()
+                .flat_map(|p| {
+                    super::sql::classify(&String::from_utf8_lossy(p), self.content.dialect)
+                })
+                .collect();
+            (c, classes)
+        })
     }
 
     pub fn has_flag(&self, name: &[u8]) -> bool {

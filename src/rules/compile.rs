@@ -2,9 +2,10 @@
 //! This is the single validation pass: the shim refuses on any error it reports, and
 //! `guard lint` prints the same diagnostics (plus the checks that need examples).
 
+use super::content::ContentSpec;
 use super::diagnostic::{Code, Diagnostic};
 use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
-use super::model::{Action, MatchSpec, PackSpec, RuleSpec, WordSpec};
+use super::model::{Action, ContentSpecYaml, MatchSpec, PackSpec, RuleSpec, WordSpec};
 use regex::bytes::Regex;
 use serde_saphyr::{Location, Spanned};
 
@@ -14,6 +15,8 @@ pub struct Pack {
     pub file: String,
     pub tools: Vec<String>,
     pub value_flags: Vec<Vec<u8>>,
+    pub content: ContentSpec,
+    pub opt_in: bool,
     pub default: Option<Action>,
     pub rules: Vec<Rule>,
     pub examples: Vec<RuleExamples>,
@@ -100,10 +103,13 @@ pub fn compile_pack(
             });
         }
     }
+    let content = c.content(spec.content.as_ref());
     Some(Pack {
         file: file.to_string(),
         tools: spec.tools.value,
         value_flags,
+        content,
+        opt_in: spec.opt_in,
         default: spec.default.map(|d| d.value),
         rules,
         examples,
@@ -280,6 +286,26 @@ impl Compiler<'_> {
         {
             all.push(Matcher::Args(regex));
         }
+        if let Some(re) = &spec.payload
+            && let Some(regex) = self.regex(re, id)
+        {
+            all.push(Matcher::Payload(regex));
+        }
+        if let Some(b) = spec.payload_unreadable {
+            all.push(Matcher::PayloadUnreadable(b));
+        }
+        if let Some(classes) = &spec.sql {
+            all.push(Matcher::Sql(classes.value.clone()));
+        }
+        if let Some(b) = spec.sql_unreadable {
+            all.push(Matcher::SqlUnreadable(b));
+        }
+        if let Some(b) = spec.stdin_piped {
+            all.push(Matcher::StdinPiped(b));
+        }
+        if let Some(kinds) = &spec.path_is {
+            all.push(Matcher::PathIs(kinds.value.clone()));
+        }
         if let Some(env) = &spec.env {
             let mut vars = Vec::new();
             for (name, re) in env {
@@ -303,6 +329,32 @@ impl Compiler<'_> {
             .as_ref()
             .map(|u| Box::new(self.conditions(&u.value, id, true)));
         Conditions { all, unless }
+    }
+
+    fn content(&mut self, spec: Option<&ContentSpecYaml>) -> ContentSpec {
+        let mut out = ContentSpec::default();
+        let Some(spec) = spec else {
+            return out;
+        };
+        let mut names = |flags: &[Spanned<String>]| -> Vec<Vec<u8>> {
+            flags
+                .iter()
+                .filter(|f| self.check_flag(f, None))
+                .map(|f| f.value.as_bytes().to_vec())
+                .collect()
+        };
+        if let Some(p) = &spec.payload {
+            out.payload_data = names(&p.data);
+            out.payload_raw = names(&p.raw);
+            out.payload_urlencode = names(&p.urlencode);
+            out.payload_file = names(&p.file);
+        }
+        if let Some(q) = &spec.sql {
+            out.sql_text = names(&q.text);
+            out.sql_file = names(&q.file);
+            out.dialect = q.dialect;
+        }
+        out
     }
 
     fn flag_names(&mut self, flags: &[Spanned<String>], id: &str) -> Vec<Vec<u8>> {

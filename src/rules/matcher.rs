@@ -2,7 +2,7 @@
 //! line to "does this rule hold". No I/O, no environment reads, no clocks.
 
 use super::command::CommandLine;
-use super::model::{Action, Challenge};
+use super::model::{Action, Challenge, PathKind, SqlClass};
 use regex::bytes::Regex;
 use std::sync::OnceLock;
 
@@ -119,6 +119,18 @@ pub enum Matcher {
     Args(Pattern),
     /// Every named variable is set and matches.
     Env(Vec<(String, Pattern)>),
+    /// The request body the tool would send matches.
+    Payload(Pattern),
+    /// Whether part of the request body cannot be inspected.
+    PayloadUnreadable(bool),
+    /// Some SQL statement the tool would run is of one of these classes.
+    Sql(Vec<SqlClass>),
+    /// Whether some of the SQL cannot be inspected.
+    SqlUnreadable(bool),
+    /// Whether stdin is a pipe or a file.
+    StdinPiped(bool),
+    /// Some positional word is a path of one of these kinds.
+    PathIs(Vec<PathKind>),
 }
 
 impl Matcher {
@@ -140,6 +152,15 @@ impl Matcher {
             Matcher::Env(vars) => vars
                 .iter()
                 .all(|(name, regex)| cl.env_var(name).is_some_and(|v| regex.is_match(v))),
+            Matcher::Payload(regex) => cl.payload().parts.iter().any(|p| regex.is_match(p)),
+            Matcher::PayloadUnreadable(want) => cl.payload().unreadable.is_empty() != *want,
+            Matcher::Sql(classes) => cl.sql().1.iter().any(|c| classes.contains(c)),
+            Matcher::SqlUnreadable(want) => cl.sql().0.unreadable.is_empty() != *want,
+            Matcher::StdinPiped(want) => cl.inputs().stdin_is_piped() == *want,
+            Matcher::PathIs(kinds) => cl
+                .words
+                .iter()
+                .any(|w| cl.inputs().path_kinds(w).iter().any(|k| kinds.contains(k))),
         }
     }
 }

@@ -4,10 +4,12 @@
 mod bundled;
 pub mod command;
 pub mod compile;
+pub mod content;
 pub mod diagnostic;
 pub mod load;
 pub mod matcher;
 pub mod model;
+pub mod sql;
 mod tools_line;
 
 pub use compile::Pack;
@@ -41,15 +43,31 @@ impl RuleSet {
     /// Flags that take a value for `tool`, from every pack that names it.
     pub fn value_flags<'a>(&'a self, tool: &'a str) -> Vec<&'a [u8]> {
         self.packs_for(tool)
-            .flat_map(|p| p.value_flags.iter().map(Vec::as_slice))
+            .flat_map(|p| {
+                p.value_flags
+                    .iter()
+                    .map(Vec::as_slice)
+                    .chain(p.content.flags())
+            })
             .collect()
     }
 
-    /// Every tool some loaded pack names, sorted and without repeats.
-    pub fn tools(&self) -> Vec<&str> {
+    /// Where `tool`'s request body and SQL come from, from every pack that names it.
+    pub fn content(&self, tool: &str) -> content::ContentSpec {
+        let mut spec = content::ContentSpec::default();
+        for p in self.packs_for(tool) {
+            spec.merge(&p.content);
+        }
+        spec
+    }
+
+    /// Every tool some loaded pack names, sorted and without repeats; `opt_in` packs' tools
+    /// only when `with_opt_in`.
+    pub fn tools(&self, with_opt_in: bool) -> Vec<&str> {
         let mut tools: Vec<&str> = self
             .packs
             .iter()
+            .filter(|p| with_opt_in || !p.opt_in)
             .flat_map(|p| p.tools.iter().map(String::as_str))
             .collect();
         tools.sort_unstable();

@@ -79,9 +79,106 @@ pub struct PackSpec {
     #[serde(default)]
     #[schemars(with = "Option<Action>")]
     pub default: Option<Spanned<Action>>,
+    /// Where the tool's request body and SQL come from, for the `payload` and `sql` matchers.
+    #[serde(default)]
+    pub content: Option<ContentSpecYaml>,
+    /// `guard install --all` skips this pack's tools (e.g. `rm`): install them by name.
+    #[serde(default)]
+    pub opt_in: bool,
     /// The rules; every matching rule is collected and the strictest action wins.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
+}
+
+/// The flags that carry content guard can inspect.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContentSpecYaml {
+    #[serde(default)]
+    pub payload: Option<PayloadFlags>,
+    #[serde(default)]
+    pub sql: Option<SqlFlags>,
+}
+
+/// Flags whose values make up the request body (curl/wget semantics).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayloadFlags {
+    /// The value is the body, or `@FILE` to read it from a file (`@-`: stdin), like curl's `-d`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub data: Vec<Spanned<String>>,
+    /// The value is the body, literally (curl's `--data-raw`, wget's `--post-data`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub raw: Vec<Spanned<String>>,
+    /// curl's `--data-urlencode`: `content`, `=content`, `name=content`, `@file`, `name@file`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub urlencode: Vec<Spanned<String>>,
+    /// The value is a file holding the body (wget's `--post-file`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub file: Vec<Spanned<String>>,
+}
+
+/// Flags whose values are SQL, or files of SQL.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqlFlags {
+    /// The value is SQL text (`psql -c`, `mysql -e`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub text: Vec<Spanned<String>>,
+    /// The value names a file of SQL (`psql -f`; `-` is stdin, which cannot be inspected).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub file: Vec<Spanned<String>>,
+    /// The SQL dialect to parse with.
+    #[serde(default)]
+    pub dialect: SqlDialect,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SqlDialect {
+    #[default]
+    Generic,
+    Postgres,
+    Mysql,
+    Sqlite,
+}
+
+/// A class of SQL statement the `sql` matcher can recognise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SqlClass {
+    DropDatabase,
+    DropSchema,
+    DropTable,
+    /// DROP of anything else (view, index, role, function, …).
+    DropOther,
+    Truncate,
+    DeleteWithoutWhere,
+    UpdateWithoutWhere,
+    /// ALTER TABLE … DROP (a column, a constraint, …).
+    AlterTableDrop,
+}
+
+/// What a path argument resolves to, for the `path_is` matcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    /// `/`
+    Root,
+    /// A directory directly under `/` (`/usr`, `/etc`, `/home`).
+    TopLevel,
+    /// The user's home directory (from the password database, not `$HOME`).
+    Home,
+    /// The root of a git work tree.
+    GitRoot,
+    /// `.`, `..`, or the current directory or one of its ancestors.
+    CurrentOrParent,
 }
 
 /// One rule.
@@ -148,6 +245,27 @@ pub struct MatchSpec {
     #[serde(default)]
     #[schemars(with = "Option<BTreeMap<String, String>>")]
     pub env: Option<BTreeMap<String, Spanned<String>>>,
+    /// The request body (see `content.payload`) matches this regex.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub payload: Option<Spanned<String>>,
+    /// `true`: part of the request body cannot be inspected (stdin, a missing or huge file).
+    #[serde(default)]
+    pub payload_unreadable: Option<bool>,
+    /// Some SQL statement (see `content.sql`) is of one of these classes.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<SqlClass>>")]
+    pub sql: Option<Spanned<Vec<SqlClass>>>,
+    /// `true`: some SQL cannot be inspected (stdin, a missing or huge file).
+    #[serde(default)]
+    pub sql_unreadable: Option<bool>,
+    /// `true`: stdin is a pipe or a file (input guard cannot see), not a terminal or /dev/null.
+    #[serde(default)]
+    pub stdin_piped: Option<bool>,
+    /// Some positional word is a path of one of these kinds.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<PathKind>>")]
+    pub path_is: Option<Spanned<Vec<PathKind>>>,
     /// The same keys: the rule does not apply when they all hold.
     #[serde(default)]
     #[schemars(with = "Option<Box<MatchSpec>>")]
@@ -163,6 +281,12 @@ impl MatchSpec {
             && self.arg.is_none()
             && self.args.is_none()
             && self.env.is_none()
+            && self.payload.is_none()
+            && self.payload_unreadable.is_none()
+            && self.sql.is_none()
+            && self.sql_unreadable.is_none()
+            && self.stdin_piped.is_none()
+            && self.path_is.is_none()
             && self.unless.is_none()
     }
 }

@@ -1,0 +1,102 @@
+//! The real world content matchers look at: files a command names (bounded in size), what
+//! stdin is, and what a path argument resolves to. The one `Inputs` with effects.
+
+use crate::rules::content::{Inputs, MAX_CONTENT};
+use crate::rules::model::PathKind;
+use std::ffi::OsStr;
+use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+pub struct Host {
+    /// Tests of rule examples say "not piped" whatever the linting process's stdin is.
+    pub stdin_piped: bool,
+    cwd: Option<PathBuf>,
+    home: Option<PathBuf>,
+}
+
+impl Host {
+    /// The live view for an intercepted call.
+    pub fn live() -> Host {
+        Host {
+            stdin_piped: stdin_piped(),
+            cwd: std::env::current_dir().ok(),
+            home: real_home(),
+        }
+    }
+
+    /// For rule examples: real paths, and stdin piped only where the example says `< FILE`.
+    pub fn for_examples(stdin_piped: bool) -> Host {
+        Host {
+            stdin_piped,
+            ..Host::live()
+        }
+    }
+}
+
+impl Inputs for Host {
+    fn read_file(&self, path: &[u8]) -> Result<Vec<u8>, String> {
+        let path = Path::new(OsStr::from_bytes(path));
+        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let mut bytes = Vec::new();
+        file.take(MAX_CONTENT + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > MAX_CONTENT {
+            return Err(format!("larger than {MAX_CONTENT} bytes"));
+        }
+        Ok(bytes)
+    }
+
+    fn stdin_is_piped(&self) -> bool {
+        self.stdin_piped
+    }
+
+    fn path_kinds(&self, word: &[u8]) -> Vec<PathKind> {
+        let mut kinds = Vec::new();
+        let trimmed = word
+            .strip_suffix(b"/")
+            .filter(|w| !w.is_empty())
+            .unwrap_or(word);
+        if matches!(trimmed, b"." | b"..") {
+            kinds.push(PathKind::CurrentOrParent);
+        }
+        let Ok(canon) = std::fs::canonicalize(OsStr::from_bytes(word)) else {
+            return kinds;
+        };
+        let depth = canon.components().count();
+        if depth == 1 {
+            kinds.push(PathKind::Root);
+        } else if depth == 2 {
+            kinds.push(PathKind::TopLevel);
+        }
+        if self.home.as_ref() == Some(&canon) {
+            kinds.push(PathKind::Home);
+        }
+        if canon.join(".git").exists() {
+            kinds.push(PathKind::GitRoot);
+        }
+        if self.cwd.as_ref().is_some_and(|cwd| cwd.starts_with(&canon)) {
+            kinds.push(PathKind::CurrentOrParent);
+        }
+        kinds
+    }
+}
+
+/// A pipe, socket or regular file on stdin: input guard cannot see. A terminal or /dev/null
+/// is not.
+fn stdin_piped() -> bool {
+    use nix::sys::stat::{SFlag, fstat};
+    let Ok(st) = fstat(std::io::stdin()) else {
+        return false;
+    };
+    let kind = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+    kind == SFlag::S_IFIFO || kind == SFlag::S_IFREG || kind == SFlag::S_IFSOCK
+}
+
+/// The home directory from the password database: `$HOME` is the caller's to set, and an
+/// agent could point it elsewhere to make `rm -rf ~` look harmless.
+fn real_home() -> Option<PathBuf> {
+    let user = nix::unistd::User::from_uid(nix::unistd::getuid()).ok()??;
+    std::fs::canonicalize(user.dir).ok()
+}

@@ -1,0 +1,96 @@
+//! The quality bar, measured: labelled command lines written from the tools' docs
+//! (tests/corpus/*.txt, `refuse: …` or `allow: …`). Every line marked refuse must be denied or
+//! confirmed; at most 2% of the lines marked allow may be flagged.
+
+use guard::decision::decide;
+use guard::host::Host;
+use guard::paths::Dirs;
+use guard::rules::Action;
+use guard::rules::load::{Scope, load};
+use std::ffi::OsString;
+use std::path::Path;
+
+#[test]
+fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
+    let nowhere = Path::new("/nonexistent/guard-corpus");
+    let dirs = Dirs {
+        system: nowhere.join("etc"),
+        config: nowhere.join("config"),
+        data: nowhere.join("data"),
+        state: nowhere.join("state"),
+    };
+    let rules = load(&dirs, Scope::All).expect("bundled packs load");
+    let host = Host::for_examples(false);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let (mut refuse_total, mut allow_total, mut flagged) = (0, 0, Vec::new());
+    let mut missed = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (want_refuse, command) = match line.split_once(": ") {
+                Some(("refuse", c)) => (true, c),
+                Some(("allow", c)) => (false, c),
+                _ => panic!(
+                    "{}:{}: expected `refuse: …` or `allow: …`",
+                    file.display(),
+                    n + 1
+                ),
+            };
+            let mut words = shlex::split(command)
+                .unwrap_or_else(|| panic!("{}:{}: cannot split", file.display(), n + 1));
+            // Leading NAME=value words set the environment, as in a shell.
+            let mut env = Vec::new();
+            while let Some((k, v)) = words[0].split_once('=').filter(|(k, _)| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            }) {
+                env.push((OsString::from(k), OsString::from(v)));
+                words.remove(0);
+            }
+            let args: Vec<OsString> = words[1..].iter().map(OsString::from).collect();
+            let d = decide(&rules, &words[0], &args, &env, &host);
+            let refused = d.action != Action::Allow;
+            let at = format!(
+                "{}:{}: {command}",
+                file.file_name().unwrap().to_string_lossy(),
+                n + 1
+            );
+            if want_refuse {
+                refuse_total += 1;
+                if !refused {
+                    missed.push(at);
+                }
+            } else {
+                allow_total += 1;
+                if refused {
+                    flagged.push(at);
+                }
+            }
+        }
+    }
+    println!(
+        "corpus: {refuse_total} irreversible lines, {} refused; {allow_total} read-only lines, {} flagged ({:.1}%)",
+        refuse_total - missed.len(),
+        flagged.len(),
+        100.0 * flagged.len() as f64 / allow_total.max(1) as f64
+    );
+    assert!(
+        missed.is_empty(),
+        "irreversible commands let through:\n{}",
+        missed.join("\n")
+    );
+    assert!(
+        flagged.len() * 50 <= allow_total,
+        "more than 2% of read-only commands flagged:\n{}",
+        flagged.join("\n")
+    );
+    assert!(refuse_total > 0 && allow_total > 0);
+}
