@@ -124,13 +124,14 @@ fn content(spec: Option<&model::ContentSpecYaml>) -> String {
     let q = spec.and_then(|c| c.sql.as_ref());
     format!(
         "ContentSpec {{ payload_data: {}, payload_raw: {}, payload_urlencode: {}, payload_file: {}, \
-         sql_text: {}, sql_file: {}, dialect: SqlDialect::{:?} }}",
+         sql_text: {}, sql_file: {}, sql_positional: {}, dialect: SqlDialect::{:?} }}",
         flags(p.map_or(&none, |p| &p.data)),
         flags(p.map_or(&none, |p| &p.raw)),
         flags(p.map_or(&none, |p| &p.urlencode)),
         flags(p.map_or(&none, |p| &p.file)),
         flags(q.map_or(&none, |q| &q.text)),
         flags(q.map_or(&none, |q| &q.file)),
+        q.is_some_and(|q| q.positional),
         q.map(|q| q.dialect).unwrap_or_default(),
     )
 }

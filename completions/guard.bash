@@ -477,7 +477,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__rules)
-            opts="-h --tool --json --help"
+            opts="-h --tool --json --markdown --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

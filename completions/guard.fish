@@ -72,7 +72,8 @@ complete -c guard -n "__fish_guard_using_subcommand schema" -s h -l help -d 'Pri
 complete -c guard -n "__fish_guard_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand man" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand rules" -l tool -d 'Only rules for this tool' -r
-complete -c guard -n "__fish_guard_using_subcommand rules" -l json
+complete -c guard -n "__fish_guard_using_subcommand rules" -l json -d 'One JSON object per rule'
+complete -c guard -n "__fish_guard_using_subcommand rules" -l markdown -d 'A Markdown table per pack (docs/packs.md is this output for the bundled packs)'
 complete -c guard -n "__fish_guard_using_subcommand rules" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "install" -d 'Put shims (symlinks to guard) for TOOLs into the shim directory'
 complete -c guard -n "__fish_guard_using_subcommand help; and not __fish_seen_subcommand_from install uninstall env explain allow log passphrase lint schema completions man rules help" -f -a "uninstall" -d 'Remove the shims for TOOLs'

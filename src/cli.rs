@@ -139,8 +139,12 @@ pub enum Command {
         /// Only rules for this tool.
         #[arg(long)]
         tool: Option<String>,
-        #[arg(long)]
+        /// One JSON object per rule.
+        #[arg(long, conflicts_with = "markdown")]
         json: bool,
+        /// A Markdown table per pack (docs/packs.md is this output for the bundled packs).
+        #[arg(long)]
+        markdown: bool,
     },
 }
 

@@ -31,6 +31,11 @@ fn the_checked_in_schema_is_what_guard_schema_prints() {
 }
 
 #[test]
+fn docs_packs_md_lists_every_bundled_rule() {
+    in_sync(&["rules", "--markdown"], "docs/packs.md");
+}
+
+#[test]
 fn the_checked_in_completions_and_man_page_are_current() {
     in_sync(&["completions", "bash"], "completions/guard.bash");
     in_sync(&["completions", "zsh"], "completions/_guard");

@@ -9,6 +9,7 @@ mod confirm;
 mod corpus;
 mod docs;
 mod e2e_curl;
+mod e2e_git;
 mod e2e_postgres;
 mod explain;
 mod install;

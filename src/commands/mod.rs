@@ -28,7 +28,11 @@ pub fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Explain { json, command } => {
             explain::run(&dirs, &dirs.shim_dir(None), &command, json)?
         }
-        Command::Rules { tool, json } => rules::run(&dirs, tool.as_deref(), json)?,
+        Command::Rules {
+            tool,
+            json,
+            markdown,
+        } => rules::run(&dirs, tool.as_deref(), json, markdown)?,
         Command::Allow {
             id,
             uses,

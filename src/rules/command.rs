@@ -14,6 +14,7 @@ static NO_CONTENT: ContentSpec = ContentSpec {
     payload_file: Vec::new(),
     sql_text: Vec::new(),
     sql_file: Vec::new(),
+    sql_positional: false,
     dialect: SqlDialect::Generic,
 };
 

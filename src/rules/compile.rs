@@ -352,6 +352,7 @@ impl Compiler<'_> {
         if let Some(q) = &spec.sql {
             out.sql_text = names(&q.text);
             out.sql_file = names(&q.file);
+            out.sql_positional = q.positional;
             out.dialect = q.dialect;
         }
         out

@@ -14,6 +14,7 @@ pub struct ContentSpec {
     pub payload_file: Vec<Vec<u8>>,
     pub sql_text: Vec<Vec<u8>>,
     pub sql_file: Vec<Vec<u8>>,
+    pub sql_positional: bool,
     pub dialect: SqlDialect,
 }
 
@@ -26,6 +27,7 @@ impl ContentSpec {
         self.payload_file.extend(other.payload_file.iter().cloned());
         self.sql_text.extend(other.sql_text.iter().cloned());
         self.sql_file.extend(other.sql_file.iter().cloned());
+        self.sql_positional |= other.sql_positional;
         if self.dialect == SqlDialect::Generic {
             self.dialect = other.dialect;
         }
@@ -142,6 +144,9 @@ pub fn sql(cl: &CommandLine, spec: &ContentSpec, inputs: &dyn Inputs) -> Content
     }
     for v in values(cl, &spec.sql_file) {
         c.file(inputs, v);
+    }
+    if spec.sql_positional {
+        c.parts.extend(cl.words.iter().map(|w| w.to_vec()));
     }
     c
 }

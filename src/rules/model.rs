@@ -134,6 +134,9 @@ pub struct SqlFlags {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub file: Vec<Spanned<String>>,
+    /// Every positional word is also SQL text (`supabase db query "DROP TABLE t"`).
+    #[serde(default)]
+    pub positional: bool,
     /// The SQL dialect to parse with.
     #[serde(default)]
     pub dialect: SqlDialect,
