@@ -55,7 +55,12 @@ fn markdown_table(set: &crate::rules::RuleSet) -> String {
         out.push_str("\n\n| id | action | reason |\n|---|---|---|\n");
         for rule in &pack.rules {
             let reason = rule.reason.replace('|', "\\|");
-            let _ = writeln!(out, "| `{}` | {} | {reason} |", rule.id, rule.action.as_str());
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {reason} |",
+                rule.id,
+                rule.action.as_str()
+            );
         }
     }
     out
