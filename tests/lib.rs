@@ -17,3 +17,4 @@ mod lint;
 mod railway;
 mod rm;
 mod shim;
+mod where_others_fail;
