@@ -280,3 +280,27 @@ fn guard_allow_alone_lists_pending_requests_to_pick_from() {
     assert_eq!(last["decision"], "deny");
     assert_eq!(last["outcome"], "ran");
 }
+
+#[test]
+fn a_pre_approval_binds_to_the_directory_given_with_cwd() {
+    let sb = sandbox();
+    let elsewhere = sb.path("home");
+    approve(
+        &sb,
+        &[
+            "allow",
+            "--cwd",
+            elsewhere.to_str().unwrap(),
+            "--",
+            "tool",
+            "drop",
+        ],
+    );
+    sb.run("tool").arg("drop").assert().code(126);
+    sb.run("tool")
+        .arg("drop")
+        .current_dir(&elsewhere)
+        .assert()
+        .success();
+    assert_eq!(sb.runs("tool"), 1);
+}
