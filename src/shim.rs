@@ -52,6 +52,25 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
         Ok(rules) => rules,
         Err(e) => {
             eprintln!("guard: {tool}: refused: {e}");
+            // Recorded too (best effort: the command is refused either way).
+            let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+            let unknown = Decision {
+                tool: tool.to_string(),
+                action: Action::Deny,
+                rules: Vec::new(),
+                by_default: false,
+            };
+            let refusal = Refusal {
+                why: e
+                    .errors
+                    .first()
+                    .map_or_else(String::new, ToString::to_string),
+                pending: None,
+            };
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let mut entry = audit_entry(&unknown, &argv, &cwd, &env, &Err(refusal));
+            entry.decision = "error".into();
+            let _ = audit::append(&dirs.state, &entry);
             return exit::REFUSED;
         }
     };

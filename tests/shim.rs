@@ -133,6 +133,17 @@ fn a_broken_user_rule_file_refuses_and_names_file_line_and_column() {
         .stderr(contains("unknown field `acton`"))
         .stderr(contains("guard lint"));
     assert_eq!(sb.runs("tool"), 0);
+    let log = sb.guard().args(["log", "--json"]).output().unwrap();
+    let entry: serde_json::Value =
+        serde_json::from_str(crate::sandbox::stdout(&log).trim()).unwrap();
+    assert_eq!(entry["decision"], "error");
+    assert_eq!(entry["outcome"], "refused");
+    assert!(
+        entry["refused_because"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `acton`")
+    );
 }
 
 #[test]
