@@ -11,13 +11,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 fn no_user_layers() -> Dirs {
-    let nowhere = PathBuf::from("/nonexistent/guard-bench");
-    Dirs {
-        system: nowhere.join("etc"),
-        config: nowhere.join("config"),
-        data: nowhere.join("data"),
-        state: nowhere.join("state"),
-    }
+    Dirs::rooted(&PathBuf::from("/nonexistent/guard-bench"))
 }
 
 fn args(line: &str) -> Vec<OsString> {

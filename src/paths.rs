@@ -38,6 +38,16 @@ impl Dirs {
         }
     }
 
+    /// Every directory under `root`: for benchmarks and tests that must see no real layers.
+    pub fn rooted(root: &std::path::Path) -> Dirs {
+        Dirs {
+            system: root.join("etc"),
+            config: root.join("config"),
+            data: root.join("data"),
+            state: root.join("state"),
+        }
+    }
+
     pub fn system_rules(&self) -> PathBuf {
         self.system.join("rules")
     }

@@ -13,12 +13,7 @@ use std::path::Path;
 #[test]
 fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
     let nowhere = Path::new("/nonexistent/guard-corpus");
-    let dirs = Dirs {
-        system: nowhere.join("etc"),
-        config: nowhere.join("config"),
-        data: nowhere.join("data"),
-        state: nowhere.join("state"),
-    };
+    let dirs = Dirs::rooted(nowhere);
     let rules = load(&dirs, Scope::All).expect("bundled packs load");
     let host = Host::for_examples(false);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");

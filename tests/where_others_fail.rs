@@ -13,12 +13,7 @@ use std::path::Path;
 
 fn decision(line: &str) -> Action {
     let nowhere = Path::new("/nonexistent/guard-where-others-fail");
-    let dirs = Dirs {
-        system: nowhere.join("etc"),
-        config: nowhere.join("config"),
-        data: nowhere.join("data"),
-        state: nowhere.join("state"),
-    };
+    let dirs = Dirs::rooted(nowhere);
     let words = shlex::split(line).unwrap();
     let rules = load(&dirs, Scope::Tool(&words[0])).unwrap();
     let args: Vec<OsString> = words[1..].iter().map(OsString::from).collect();

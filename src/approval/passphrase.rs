@@ -7,8 +7,6 @@ use crate::paths::Dirs;
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 
 /// Where the passphrase a human must type comes from.
@@ -76,17 +74,5 @@ pub fn hash(passphrase: &str) -> anyhow::Result<String> {
 pub fn store(dirs: &Dirs, hash: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dirs.config)
         .with_context(|| format!("creating {}", dirs.config.display()))?;
-    let file = user_file(dirs);
-    let tmp = file.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    writeln!(f, "{hash}")?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, &file).with_context(|| format!("writing {}", file.display()))?;
-    Ok(())
+    super::grants::write_atomically(&user_file(dirs), format!("{hash}\n").as_bytes())
 }
