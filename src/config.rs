@@ -116,15 +116,7 @@ fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ConfigSpec> {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
-            diags.push(
-                Diagnostic::new(
-                    Code::G011,
-                    &path.display().to_string(),
-                    (1, 1),
-                    format!("cannot read: {e}"),
-                )
-                .hint("fix its permissions or remove it"),
-            );
+            diags.push(crate::rules::load::unreadable(path, &e));
             return None;
         }
     };

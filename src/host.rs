@@ -3,6 +3,7 @@
 
 use crate::rules::content::{Inputs, MAX_CONTENT};
 use crate::rules::model::PathKind;
+use std::cell::OnceCell;
 use std::ffi::OsStr;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
@@ -11,25 +12,24 @@ use std::path::{Path, PathBuf};
 pub struct Host {
     /// Tests of rule examples say "not piped" whatever the linting process's stdin is.
     pub stdin_piped: bool,
-    cwd: Option<PathBuf>,
-    home: Option<PathBuf>,
+    /// Looked up only when a `path_is` matcher runs: most shim calls never need them, and the
+    /// home directory costs a password-database lookup.
+    cwd: OnceCell<Option<PathBuf>>,
+    home: OnceCell<Option<PathBuf>>,
 }
 
 impl Host {
     /// The live view for an intercepted call.
     pub fn live() -> Host {
-        Host {
-            stdin_piped: stdin_piped(),
-            cwd: std::env::current_dir().ok(),
-            home: real_home(),
-        }
+        Host::for_examples(stdin_piped())
     }
 
     /// For rule examples: real paths, and stdin piped only where the example says `< FILE`.
     pub fn for_examples(stdin_piped: bool) -> Host {
         Host {
             stdin_piped,
-            ..Host::live()
+            cwd: OnceCell::new(),
+            home: OnceCell::new(),
         }
     }
 }
@@ -70,13 +70,14 @@ impl Inputs for Host {
         } else if depth == 2 {
             kinds.push(PathKind::TopLevel);
         }
-        if self.home.as_ref() == Some(&canon) {
+        if self.home.get_or_init(real_home).as_ref() == Some(&canon) {
             kinds.push(PathKind::Home);
         }
         if canon.join(".git").exists() {
             kinds.push(PathKind::GitRoot);
         }
-        if self.cwd.as_ref().is_some_and(|cwd| cwd.starts_with(&canon)) {
+        let cwd = self.cwd.get_or_init(|| std::env::current_dir().ok());
+        if cwd.as_ref().is_some_and(|cwd| cwd.starts_with(&canon)) {
             kinds.push(PathKind::CurrentOrParent);
         }
         kinds

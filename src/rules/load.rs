@@ -156,14 +156,15 @@ pub fn compile_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> O
     }
 }
 
-fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
+/// G011 for a rule or config file (or directory) that cannot be read.
+pub fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
     Diagnostic::new(
         Code::G011,
         &path.display().to_string(),
         (1, 1),
         format!("cannot read: {e}"),
     )
-    .hint("fix its permissions or remove it; rule files must be readable UTF-8")
+    .hint("fix its permissions or remove it; guard's files must be readable UTF-8")
 }
 
 pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
