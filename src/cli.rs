@@ -67,31 +67,7 @@ pub enum Command {
     #[command(
         after_help = "Approving needs a human at an interactive terminal (and the passphrase, if one is set).\n\nExamples:\n  guard allow                      list pending requests and pick one\n  guard allow 3fa2c1               approve pending request 3fa2c1 (1 use, 10 minutes)\n  guard allow --uses 3 --for 1h -- railway down -y\n  guard allow --list               live grants\n  guard allow --revoke 3fa2c1      (or --revoke --all)"
     )]
-    Allow {
-        /// The id a refusal printed.
-        id: Option<String>,
-        /// How many times the command may run.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
-        uses: u32,
-        /// How long the grant lasts, e.g. 30s, 15m, 2h.
-        #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
-        duration: String,
-        /// Directory the command must run in [default: the request's, or the current one].
-        #[arg(long, value_name = "DIR")]
-        cwd: Option<PathBuf>,
-        /// Show live grants and pending requests.
-        #[arg(long, conflicts_with_all = ["id", "command", "revoke"])]
-        list: bool,
-        /// Remove a grant (or every grant, with --all).
-        #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["id", "command"])]
-        revoke: Option<String>,
-        /// With --revoke: remove every grant.
-        #[arg(long, requires = "revoke")]
-        all: bool,
-        /// The exact command to pre-approve: TOOL ARGS…
-        #[arg(last = true, value_parser = clap::builder::OsStringValueParser::new())]
-        command: Vec<OsString>,
-    },
+    Allow(AllowArgs),
     /// Show the audit log, newest last.
     Log {
         /// How many entries.
@@ -166,4 +142,32 @@ pub enum LintFormat {
 pub enum PassphraseAction {
     Set,
     Clear,
+}
+
+/// `guard allow`'s arguments; `commands::allow` works on them directly.
+#[derive(Debug, clap::Args)]
+pub struct AllowArgs {
+    /// The id a refusal printed.
+    pub id: Option<String>,
+    /// How many times the command may run.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub uses: u32,
+    /// How long the grant lasts, e.g. 30s, 15m, 2h.
+    #[arg(long = "for", value_name = "DURATION", default_value = "10m")]
+    pub duration: String,
+    /// Directory the command must run in [default: the request's, or the current one].
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// Show live grants and pending requests.
+    #[arg(long, conflicts_with_all = ["id", "command", "revoke"])]
+    pub list: bool,
+    /// Remove a grant (or every grant, with --all).
+    #[arg(long, value_name = "ID", num_args = 0..=1, default_missing_value = "", conflicts_with_all = ["id", "command"])]
+    pub revoke: Option<String>,
+    /// With --revoke: remove every grant.
+    #[arg(long, requires = "revoke")]
+    pub all: bool,
+    /// The exact command to pre-approve: TOOL ARGS…
+    #[arg(last = true, value_parser = clap::builder::OsStringValueParser::new())]
+    pub command: Vec<OsString>,
 }

@@ -6,25 +6,14 @@ use crate::approval::ask_passphrase;
 use crate::approval::grants::{ExactCommand, Grant, Store, now};
 use crate::approval::passphrase::{self, Source};
 use crate::approval::prompt::{Answer, Tty};
+use crate::cli::AllowArgs;
 use crate::decision::decide;
 use crate::exit;
 use crate::paths::Dirs;
 use crate::rules::load::{Scope, load};
 use std::ffi::OsString;
-use std::path::PathBuf;
 
-pub struct Request {
-    pub id: Option<String>,
-    pub uses: u32,
-    pub duration: String,
-    pub cwd: Option<PathBuf>,
-    pub list: bool,
-    pub revoke: Option<String>,
-    pub all: bool,
-    pub command: Vec<OsString>,
-}
-
-pub fn run(dirs: &Dirs, req: Request) -> anyhow::Result<u8> {
+pub fn run(dirs: &Dirs, req: AllowArgs) -> anyhow::Result<u8> {
     let store = Store::new(&dirs.state);
     if req.list {
         return list(&store);

@@ -33,30 +33,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<u8> {
             json,
             markdown,
         } => rules::run(&dirs, tool.as_deref(), json, markdown)?,
-        Command::Allow {
-            id,
-            uses,
-            duration,
-            cwd,
-            list,
-            revoke,
-            all,
-            command,
-        } => {
-            return allow::run(
-                &dirs,
-                allow::Request {
-                    id,
-                    uses,
-                    duration,
-                    cwd,
-                    list,
-                    revoke,
-                    all,
-                    command,
-                },
-            );
-        }
+        Command::Allow(args) => return allow::run(&dirs, args),
         Command::Log {
             lines,
             json,
