@@ -31,6 +31,7 @@ fn main() {
         "/// Bundled pack `index` of `BUNDLED`, compiled at build time.\n\
          pub fn compiled(index: usize) -> Option<Pack> {\n    match index {\n",
     );
+    let mut statics = Statics::default();
     for (i, path) in entries.iter().enumerate() {
         let text = std::fs::read_to_string(path).expect("UTF-8 pack");
         let tools = tools_line(&text).unwrap_or_else(|| {
@@ -49,13 +50,14 @@ fn main() {
         // A pack that does not parse is left to the run-time loader, which reports it with its
         // location (and the test suite's lint of rules/ fails).
         let code = match serde_saphyr::from_str::<PackSpec>(&text) {
-            Ok(spec) => format!("Some({})", pack(name, &spec)),
+            Ok(spec) => format!("Some({})", pack(name, &spec, &mut statics)),
             Err(_) => "None".to_string(),
         };
         writeln!(compiled, "        {i} => {code},").unwrap();
     }
     index.push_str("];\n");
     compiled.push_str("        _ => None,\n    }\n}\n");
+    compiled.push_str(&statics.code);
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     std::fs::write(out.join("bundled.rs"), index).unwrap();
     std::fs::write(out.join("bundled_compiled.rs"), compiled).unwrap();
@@ -78,37 +80,91 @@ fn challenge(c: Option<Challenge>) -> &'static str {
 }
 
 fn bytes(s: &str) -> String {
-    format!("{s:?}.as_bytes().to_vec()")
+    format!("{s:?}.as_bytes()")
 }
 
+/// A slice literal: `&[a, b]` (its items hold no interior mutability, so it is promoted).
 fn list<T>(items: impl IntoIterator<Item = T>, f: impl Fn(T) -> String) -> String {
     let parts: Vec<String> = items.into_iter().map(f).collect();
-    format!("vec![{}]", parts.join(", "))
+    format!("&[{}]", parts.join(", "))
 }
 
-fn pack(name: &str, spec: &PackSpec) -> String {
-    let rules = list(&spec.rules, |r| {
-        let at = &r.id.referenced;
-        format!(
-            "Rule {{ id: {:?}.to_string(), action: {}, reason: {:?}.to_string(), \
-             source: Source {{ file: bundled_label({name:?}), line: {}, column: {} }}, when: {}, \
-             challenge: {}, target_flags: {} }}",
-            r.id.value,
-            action(r.action.value),
-            r.reason.value.trim(),
-            at.line(),
-            at.column(),
-            conditions(&r.matches.value),
-            challenge(r.challenge.as_ref().map(|c| c.value)),
-            list(r.target.iter().flatten(), |f| bytes(&f.value)),
+/// The statics generated so far. Rules and matchers are named statics rather than promoted
+/// literals, because a `Pattern` caches its compiled regex (interior mutability).
+#[derive(Default)]
+struct Statics {
+    code: String,
+    count: usize,
+}
+
+impl Statics {
+    /// Emit `static S<n>: [ty; len] = [items];` and return `&S<n>`.
+    fn array(&mut self, ty: &str, items: &[String]) -> String {
+        let name = format!("S{}", self.count);
+        self.count += 1;
+        writeln!(
+            self.code,
+            "static {name}: [{ty}; {}] = [{}];",
+            items.len(),
+            items.join(", ")
         )
-    });
+        .unwrap();
+        format!("&{name}")
+    }
+
+    fn one(&mut self, ty: &str, value: String) -> String {
+        let name = format!("S{}", self.count);
+        self.count += 1;
+        writeln!(self.code, "static {name}: {ty} = {value};").unwrap();
+        format!("&{name}")
+    }
+}
+
+fn pack(name: &str, spec: &PackSpec, st: &mut Statics) -> String {
+    let label = format!("<bundled>/{name}");
+    let rules: Vec<String> = spec
+        .rules
+        .iter()
+        .map(|r| {
+            let at = &r.id.referenced;
+            format!(
+                "Rule {{ id: {:?}, action: {}, reason: {:?}, \
+                 source: Source {{ file: {label:?}, line: {}, column: {} }}, when: {}, \
+                 challenge: {}, target_flags: {} }}",
+                r.id.value,
+                action(r.action.value),
+                r.reason.value.trim(),
+                at.line(),
+                at.column(),
+                conditions(&r.matches.value, st),
+                challenge(r.challenge.as_ref().map(|c| c.value)),
+                list(r.target.iter().flatten(), |f| bytes(&f.value)),
+            )
+        })
+        .collect();
+    let rules = st.array("Rule", &rules);
+    let rules = rules.trim_start_matches('&');
     format!(
-        "Pack {{ file: bundled_label({name:?}), tools: {}, value_flags: {}, content: {}, \
-         opt_in: {}, default: {}, rules: {rules}, examples: Vec::new() }}",
-        list(&spec.tools.value, |t| format!("{t:?}.to_string()")),
-        list(&spec.value_flags, |f| bytes(&f.value)),
-        content(spec.content.as_ref()),
+        "Pack {{ file: {label:?}, tools: {}, value_flags: {}, content: {}, \
+         opt_in: {}, default: {}, rules: {rules}.iter().collect(), examples: Vec::new() }}",
+        st.array(
+            "&str",
+            &spec
+                .tools
+                .value
+                .iter()
+                .map(|t| format!("{t:?}"))
+                .collect::<Vec<_>>()
+        ),
+        st.array(
+            "&[u8]",
+            &spec
+                .value_flags
+                .iter()
+                .map(|f| bytes(&f.value))
+                .collect::<Vec<_>>()
+        ),
+        content(spec.content.as_ref(), st),
         spec.opt_in,
         spec.default
             .as_ref()
@@ -117,8 +173,12 @@ fn pack(name: &str, spec: &PackSpec) -> String {
 }
 
 /// Mirrors `compile::Compiler::content`.
-fn content(spec: Option<&model::ContentSpecYaml>) -> String {
-    let flags = |v: &[serde_saphyr::Spanned<String>]| list(v, |f| bytes(&f.value));
+fn content(spec: Option<&model::ContentSpecYaml>, st: &mut Statics) -> String {
+    // The pack is built in a function, where only statics outlive the call.
+    let mut flags = |v: &[serde_saphyr::Spanned<String>]| {
+        let items: Vec<String> = v.iter().map(|f| bytes(&f.value)).collect();
+        format!("Cow::Borrowed({})", st.array("&[u8]", &items))
+    };
     let none: Vec<serde_saphyr::Spanned<String>> = Vec::new();
     let p = spec.and_then(|c| c.payload.as_ref());
     let q = spec.and_then(|c| c.sql.as_ref());
@@ -137,7 +197,7 @@ fn content(spec: Option<&model::ContentSpecYaml>) -> String {
 }
 
 /// Mirrors `compile::Compiler::conditions`: the same matchers, in the same order.
-fn conditions(m: &MatchSpec) -> String {
+fn conditions(m: &MatchSpec, st: &mut Statics) -> String {
     let mut all = Vec::new();
     if let Some(words) = &m.command {
         all.push(format!(
@@ -201,17 +261,20 @@ fn conditions(m: &MatchSpec) -> String {
     if let Some(env) = &m.env {
         all.push(format!(
             "Matcher::Env({})",
-            list(env, |(k, v)| format!(
-                "({k:?}.to_string(), Pattern::lazy({:?}))",
-                v.value
-            ))
+            st.array(
+                "(&str, Pattern)",
+                &env.iter()
+                    .map(|(k, v)| format!("({k:?}, Pattern::lazy({:?}))", v.value))
+                    .collect::<Vec<_>>()
+            )
         ));
     }
     let unless = m.unless.as_ref().map_or("None".to_string(), |u| {
-        format!("Some(Box::new({}))", conditions(&u.value))
+        let inner = conditions(&u.value, st);
+        format!("Some({})", st.one("Conditions", inner))
     });
     format!(
-        "Conditions {{ all: vec![{}], unless: {unless} }}",
-        all.join(", ")
+        "Conditions {{ all: {}, unless: {unless} }}",
+        st.array("Matcher", &all)
     )
 }

@@ -24,7 +24,10 @@ pub struct Entry {
     pub approved_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_because: Option<String>,
-    pub user: String,
+    /// The caller's numeric user id (`getent passwd UID` names it). Not the name: resolving it
+    /// is a password-database lookup (NSS, perhaps a network directory) on every call.
+    #[serde(default)]
+    pub uid: Option<u32>,
     pub tty: Option<String>,
     pub parent: Option<String>,
     /// The agent recognised from its environment markers. Recorded, never trusted: an agent
@@ -37,14 +40,26 @@ pub fn log_path(state_dir: &Path) -> PathBuf {
 }
 
 pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
-    crate::approval::grants::ensure_private_dir(state_dir)?;
     let path = log_path(state_dir);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("opening audit log {}", path.display()))?;
+    let open = || {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)
+    };
+    // Every shim call appends: create the directory only when the log is not there yet.
+    let file = match open() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            crate::approval::grants::ensure_private_dir(state_dir)?;
+            open()
+        }
+        opened => {
+            crate::approval::grants::check_private_dir(state_dir)?;
+            opened
+        }
+    }
+    .with_context(|| format!("opening audit log {}", path.display()))?;
     let mut line = serde_json::to_vec(entry)?;
     line.push(b'\n');
     let mut locked = Flock::lock(file, FlockArg::LockExclusive)
@@ -75,7 +90,7 @@ pub fn read(state_dir: &Path) -> anyhow::Result<Vec<Entry>> {
 
 /// Who and where: the facts about this process an entry records.
 pub struct Caller {
-    pub user: String,
+    pub uid: u32,
     pub tty: Option<String>,
     pub parent: Option<String>,
     pub agent: Option<String>,
@@ -83,11 +98,7 @@ pub struct Caller {
 
 impl Caller {
     pub fn gather(env: &[(OsString, OsString)]) -> Caller {
-        let uid = nix::unistd::getuid();
-        let user = nix::unistd::User::from_uid(uid)
-            .ok()
-            .flatten()
-            .map_or_else(|| uid.to_string(), |u| u.name);
+        let uid = nix::unistd::getuid().as_raw();
         // The terminal the call is attached to, if any of stdin, stdout, stderr is one.
         let tty = [0, 1, 2].into_iter().find_map(|fd| {
             // SAFETY: fds 0-2 stay open for the life of the process; borrowed only here.
@@ -96,16 +107,23 @@ impl Caller {
                 .ok()
                 .map(|p| p.display().to_string())
         });
-        let parent = std::fs::read_to_string(format!("/proc/{}/comm", nix::unistd::getppid()))
-            .ok()
-            .map(|s| s.trim().to_string());
         Caller {
-            user,
+            uid,
             tty,
-            parent,
+            parent: parent_name(),
             agent: recognise_agent(env),
         }
     }
+}
+
+/// The parent process's name: one open and one read (comm is at most 16 bytes).
+fn parent_name() -> Option<String> {
+    use std::io::Read as _;
+    let mut comm = [0u8; 32];
+    let n = std::fs::File::open(format!("/proc/{}/comm", nix::unistd::getppid()))
+        .and_then(|mut f| f.read(&mut comm))
+        .ok()?;
+    Some(String::from_utf8_lossy(&comm[..n]).trim_end().to_string())
 }
 
 /// Documented markers (docs/approval.md lists the sources). Informational only.

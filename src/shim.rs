@@ -195,7 +195,7 @@ fn audit_entry(
         rules: decision.rules.iter().map(|r| r.id.clone()).collect(),
         approved_by,
         refused_because,
-        user: caller.user,
+        uid: Some(caller.uid),
         tty: caller.tty,
         parent: caller.parent,
         agent: caller.agent,

@@ -215,12 +215,17 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
 
 /// Create `dir` (and parents) 0700; refuse a state directory others can write to.
 pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
         .with_context(|| format!("creating state directory {}", dir.display()))?;
+    check_private_dir(dir)
+}
+
+/// Refuse a state directory others can write to: they could forge grants or the audit log.
+pub fn check_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .permissions()

@@ -3,8 +3,8 @@
 
 use super::compile::Pack;
 use super::content::ContentSpec;
-use super::load::bundled_label;
 use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
+use std::borrow::Cow;
 // The generated code names PathKind and SqlClass only when some pack uses those matchers.
 #[allow(unused_imports)]
 use super::model::{Action, Challenge, PathKind, SqlClass, SqlDialect};
@@ -15,7 +15,7 @@ include!(concat!(env!("OUT_DIR"), "/bundled_compiled.rs"));
 mod tests {
     use super::*;
     use crate::rules::compile::compile_pack;
-    use crate::rules::load::BUNDLED;
+    use crate::rules::load::{BUNDLED, bundled_label};
 
     #[test]
     fn build_time_packs_equal_the_packs_the_loader_parses() {

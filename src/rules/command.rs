@@ -2,21 +2,12 @@
 //! the raw arguments and the environment. Every matcher reads this view; none re-parses argv.
 
 use super::content::{self, Content, ContentSpec, Inputs, NoInputs};
-use super::model::{SqlClass, SqlDialect};
+use super::model::SqlClass;
 use std::cell::OnceCell;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-static NO_CONTENT: ContentSpec = ContentSpec {
-    payload_data: Vec::new(),
-    payload_raw: Vec::new(),
-    payload_urlencode: Vec::new(),
-    payload_file: Vec::new(),
-    sql_text: Vec::new(),
-    sql_file: Vec::new(),
-    sql_positional: false,
-    dialect: SqlDialect::Generic,
-};
+static NO_CONTENT: ContentSpec = ContentSpec::NONE;
 
 /// A flag as it appeared: `name` is the spelling up to any `=`, `value` what it carried.
 #[derive(Debug, Clone, PartialEq, Eq)]

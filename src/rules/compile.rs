@@ -2,9 +2,9 @@
 //! This is the single validation pass: the shim refuses on any error it reports, and
 //! `guard lint` prints the same diagnostics (plus the checks that need examples).
 
-use super::content::ContentSpec;
+use super::content::{ContentSpec, FlagList};
 use super::diagnostic::{Code, Diagnostic};
-use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
+use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern, leak, leak_str};
 use super::model::{Action, ContentSpecYaml, MatchSpec, PackSpec, RuleSpec, WordSpec};
 use regex::bytes::Regex;
 use serde_saphyr::{Location, Spanned};
@@ -12,13 +12,14 @@ use serde_saphyr::{Location, Spanned};
 /// A rule file after validation.
 #[derive(Debug)]
 pub struct Pack {
-    pub file: String,
-    pub tools: Vec<String>,
-    pub value_flags: Vec<Vec<u8>>,
+    pub file: &'static str,
+    pub tools: &'static [&'static str],
+    pub value_flags: &'static [&'static [u8]],
     pub content: ContentSpec,
     pub opt_in: bool,
     pub default: Option<Action>,
-    pub rules: Vec<Rule>,
+    /// Borrowed from the pack's statics (bundled) or leaked (files): see `matcher::leak`.
+    pub rules: Vec<&'static Rule>,
     pub examples: Vec<RuleExamples>,
 }
 
@@ -61,6 +62,7 @@ pub fn compile_pack(
             return None;
         }
     };
+    let file = leak_str(file);
     let mut c = Compiler {
         file,
         validate,
@@ -89,7 +91,7 @@ pub fn compile_pack(
     let mut value_flags = Vec::new();
     for flag in &spec.value_flags {
         if c.check_flag(flag, None) {
-            value_flags.push(flag.value.as_bytes().to_vec());
+            value_flags.push(leak_str(&flag.value).as_bytes());
         }
     }
     let mut rules = Vec::new();
@@ -105,13 +107,13 @@ pub fn compile_pack(
     }
     let content = c.content(spec.content.as_ref());
     Some(Pack {
-        file: file.to_string(),
-        tools: spec.tools.value,
-        value_flags,
+        file,
+        tools: leak(spec.tools.value.iter().map(|t| leak_str(t)).collect()),
+        value_flags: leak(value_flags),
         content,
         opt_in: spec.opt_in,
         default: spec.default.map(|d| d.value),
-        rules,
+        rules: leak(rules).iter().collect(),
         examples,
     })
 }
@@ -159,7 +161,7 @@ pub fn yaml_error(file: &str, err: &serde_saphyr::Error) -> Diagnostic {
 }
 
 struct Compiler<'a> {
-    file: &'a str,
+    file: &'static str,
     validate: bool,
     diags: &'a mut Vec<Diagnostic>,
 }
@@ -240,14 +242,13 @@ impl Compiler<'_> {
         let target_flags = spec
             .target
             .as_deref()
-            .map(|flags| self.flag_names(flags, id))
-            .unwrap_or_default();
+            .map_or(&[][..], |flags| self.flag_names(flags, id));
         (self.error_count() == errors_before).then(|| Rule {
-            id: id.to_string(),
+            id: leak_str(id),
             action: spec.action.value,
-            reason: spec.reason.value.trim().to_string(),
+            reason: leak_str(spec.reason.value.trim()),
             source: Source {
-                file: self.file.to_string(),
+                file: self.file,
                 line: at_of(&spec.id).0,
                 column: at_of(&spec.id).1,
             },
@@ -264,7 +265,9 @@ impl Compiler<'_> {
     fn conditions(&mut self, spec: &MatchSpec, id: &str, under_unless: bool) -> Conditions {
         let mut all = Vec::new();
         if let Some(words) = &spec.command {
-            all.push(Matcher::Command(words.iter().map(word_pattern).collect()));
+            all.push(Matcher::Command(leak(
+                words.iter().map(word_pattern).collect(),
+            )));
         }
         if let Some(flags) = &spec.flags {
             let names = self.flag_names(flags, id);
@@ -295,7 +298,7 @@ impl Compiler<'_> {
             all.push(Matcher::PayloadUnreadable(b));
         }
         if let Some(classes) = &spec.sql {
-            all.push(Matcher::Sql(classes.value.clone()));
+            all.push(Matcher::Sql(leak(classes.value.clone())));
         }
         if let Some(b) = spec.sql_unreadable {
             all.push(Matcher::SqlUnreadable(b));
@@ -304,7 +307,7 @@ impl Compiler<'_> {
             all.push(Matcher::StdinPiped(b));
         }
         if let Some(kinds) = &spec.path_is {
-            all.push(Matcher::PathIs(kinds.value.clone()));
+            all.push(Matcher::PathIs(leak(kinds.value.clone())));
         }
         if let Some(env) = &spec.env {
             let mut vars = Vec::new();
@@ -319,16 +322,19 @@ impl Compiler<'_> {
                     .set_hint("an agent controls its own environment; use `env` only to make a rule stricter");
                 }
                 if let Some(regex) = self.regex(re, id) {
-                    vars.push((name.clone(), regex));
+                    vars.push((leak_str(name), regex));
                 }
             }
-            all.push(Matcher::Env(vars));
+            all.push(Matcher::Env(leak(vars)));
         }
         let unless = spec
             .unless
             .as_ref()
-            .map(|u| Box::new(self.conditions(&u.value, id, true)));
-        Conditions { all, unless }
+            .map(|u| &*Box::leak(Box::new(self.conditions(&u.value, id, true))));
+        Conditions {
+            all: leak(all),
+            unless,
+        }
     }
 
     fn content(&mut self, spec: Option<&ContentSpecYaml>) -> ContentSpec {
@@ -336,12 +342,14 @@ impl Compiler<'_> {
         let Some(spec) = spec else {
             return out;
         };
-        let mut names = |flags: &[Spanned<String>]| -> Vec<Vec<u8>> {
-            flags
-                .iter()
-                .filter(|f| self.check_flag(f, None))
-                .map(|f| f.value.as_bytes().to_vec())
-                .collect()
+        let mut names = |flags: &[Spanned<String>]| -> FlagList {
+            FlagList::Owned(
+                flags
+                    .iter()
+                    .filter(|f| self.check_flag(f, None))
+                    .map(|f| leak_str(&f.value).as_bytes())
+                    .collect(),
+            )
         };
         if let Some(p) = &spec.payload {
             out.payload_data = names(&p.data);
@@ -358,17 +366,19 @@ impl Compiler<'_> {
         out
     }
 
-    fn flag_names(&mut self, flags: &[Spanned<String>], id: &str) -> Vec<Vec<u8>> {
-        flags
-            .iter()
-            .filter(|f| self.check_flag(f, Some(id)))
-            .map(|f| f.value.as_bytes().to_vec())
-            .collect()
+    fn flag_names(&mut self, flags: &[Spanned<String>], id: &str) -> &'static [&'static [u8]] {
+        leak(
+            flags
+                .iter()
+                .filter(|f| self.check_flag(f, Some(id)))
+                .map(|f| leak_str(&f.value).as_bytes())
+                .collect(),
+        )
     }
 
     fn regex(&mut self, re: &Spanned<String>, id: &str) -> Option<Pattern> {
         if !self.validate {
-            return Some(Pattern::lazy(&re.value));
+            return Some(Pattern::lazy(leak_str(&re.value)));
         }
         match Regex::new(&re.value) {
             Ok(regex) => {
@@ -384,7 +394,7 @@ impl Compiler<'_> {
                     )
                     .set_hint("anchor it or require at least one character");
                 }
-                Some(Pattern::compiled(&re.value, regex))
+                Some(Pattern::compiled(leak_str(&re.value), regex))
             }
             Err(err) => {
                 let detail = err.to_string();
@@ -411,6 +421,6 @@ fn word_pattern(word: &Spanned<WordSpec>) -> WordPattern {
     if alts.iter().any(|w| w.as_str() == "*") {
         WordPattern::Any
     } else {
-        WordPattern::OneOf(alts.iter().map(|w| w.as_bytes().to_vec()).collect())
+        WordPattern::OneOf(leak(alts.iter().map(|w| leak_str(w).as_bytes()).collect()))
     }
 }

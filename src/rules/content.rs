@@ -4,29 +4,52 @@
 
 use super::command::CommandLine;
 use super::model::{PathKind, SqlDialect};
+use std::borrow::Cow;
+
+/// Flag names: borrowed from a bundled pack's statics, owned once packs are merged.
+pub type FlagList = Cow<'static, [&'static [u8]]>;
 
 /// Per tool: which flags carry the body and the SQL (merged from every pack naming the tool).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ContentSpec {
-    pub payload_data: Vec<Vec<u8>>,
-    pub payload_raw: Vec<Vec<u8>>,
-    pub payload_urlencode: Vec<Vec<u8>>,
-    pub payload_file: Vec<Vec<u8>>,
-    pub sql_text: Vec<Vec<u8>>,
-    pub sql_file: Vec<Vec<u8>>,
+    pub payload_data: FlagList,
+    pub payload_raw: FlagList,
+    pub payload_urlencode: FlagList,
+    pub payload_file: FlagList,
+    pub sql_text: FlagList,
+    pub sql_file: FlagList,
     pub sql_positional: bool,
     pub dialect: SqlDialect,
 }
 
 impl ContentSpec {
+    /// Nothing: no flag carries content.
+    pub const NONE: ContentSpec = ContentSpec {
+        payload_data: Cow::Borrowed(&[]),
+        payload_raw: Cow::Borrowed(&[]),
+        payload_urlencode: Cow::Borrowed(&[]),
+        payload_file: Cow::Borrowed(&[]),
+        sql_text: Cow::Borrowed(&[]),
+        sql_file: Cow::Borrowed(&[]),
+        sql_positional: false,
+        dialect: SqlDialect::Generic,
+    };
+
     pub fn merge(&mut self, other: &ContentSpec) {
-        self.payload_data.extend(other.payload_data.iter().cloned());
-        self.payload_raw.extend(other.payload_raw.iter().cloned());
-        self.payload_urlencode
-            .extend(other.payload_urlencode.iter().cloned());
-        self.payload_file.extend(other.payload_file.iter().cloned());
-        self.sql_text.extend(other.sql_text.iter().cloned());
-        self.sql_file.extend(other.sql_file.iter().cloned());
+        // Most tools have one pack: then the lists stay borrowed and nothing is copied.
+        fn join(mine: &mut FlagList, theirs: &FlagList) {
+            if mine.is_empty() {
+                *mine = theirs.clone();
+            } else if !theirs.is_empty() {
+                mine.to_mut().extend(theirs.iter().copied());
+            }
+        }
+        join(&mut self.payload_data, &other.payload_data);
+        join(&mut self.payload_raw, &other.payload_raw);
+        join(&mut self.payload_urlencode, &other.payload_urlencode);
+        join(&mut self.payload_file, &other.payload_file);
+        join(&mut self.sql_text, &other.sql_text);
+        join(&mut self.sql_file, &other.sql_file);
         self.sql_positional |= other.sql_positional;
         if self.dialect == SqlDialect::Generic {
             self.dialect = other.dialect;
@@ -34,7 +57,7 @@ impl ContentSpec {
     }
 
     /// Every flag that carries content takes a value.
-    pub fn flags(&self) -> impl Iterator<Item = &[u8]> {
+    pub fn flags(&self) -> impl Iterator<Item = &'static [u8]> + '_ {
         [
             &self.payload_data,
             &self.payload_raw,
@@ -44,8 +67,7 @@ impl ContentSpec {
             &self.sql_file,
         ]
         .into_iter()
-        .flatten()
-        .map(Vec::as_slice)
+        .flat_map(|list| list.iter().copied())
     }
 }
 
@@ -103,10 +125,10 @@ impl Content {
     }
 }
 
-fn values<'a>(cl: &'a CommandLine, names: &'a [Vec<u8>]) -> impl Iterator<Item = &'a [u8]> {
+fn values<'a>(cl: &'a CommandLine, names: &'a [&[u8]]) -> impl Iterator<Item = &'a [u8]> {
     cl.flags
         .iter()
-        .filter(move |f| names.iter().any(|n| n == f.name))
+        .filter(move |f| names.contains(&f.name))
         .filter_map(|f| f.value)
 }
 
@@ -174,9 +196,9 @@ mod tests {
 
     fn curl() -> ContentSpec {
         ContentSpec {
-            payload_data: vec![b"-d".to_vec(), b"--data".to_vec()],
-            payload_raw: vec![b"--data-raw".to_vec()],
-            payload_urlencode: vec![b"--data-urlencode".to_vec()],
+            payload_data: Cow::Borrowed(&[b"-d", b"--data"]),
+            payload_raw: Cow::Borrowed(&[b"--data-raw"]),
+            payload_urlencode: Cow::Borrowed(&[b"--data-urlencode"]),
             ..Default::default()
         }
     }
@@ -241,8 +263,8 @@ mod tests {
     #[test]
     fn sql_comes_from_text_and_file_flags() {
         let spec = ContentSpec {
-            sql_text: vec![b"-c".to_vec()],
-            sql_file: vec![b"-f".to_vec()],
+            sql_text: Cow::Borrowed(&[b"-c"]),
+            sql_file: Cow::Borrowed(&[b"-f"]),
             ..Default::default()
         };
         let c = content(&["-c", "DROP TABLE t", "-f", "-", "db"], sql, &spec);

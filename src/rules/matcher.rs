@@ -7,9 +7,9 @@ use regex::bytes::Regex;
 use std::sync::OnceLock;
 
 /// Where a rule was written, for messages that explain a decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
-    pub file: String,
+    pub file: &'static str,
     pub line: u32,
     pub column: u32,
 }
@@ -20,23 +20,37 @@ impl std::fmt::Display for Source {
     }
 }
 
+/// Compiled rules are `'static`: the bundled packs are statics that build.rs generated (a shim
+/// builds nothing at start-up), and rules read from files are leaked, since every rule lives
+/// until the process execs the tool or exits anyway. See `leak`.
 #[derive(Debug)]
 pub struct Rule {
-    pub id: String,
+    pub id: &'static str,
     pub action: Action,
-    pub reason: String,
+    pub reason: &'static str,
     pub source: Source,
     pub when: Conditions,
     pub challenge: Challenge,
     /// Flags whose value names what the command destroys, for `challenge: target`.
-    pub target_flags: Vec<Vec<u8>>,
+    pub target_flags: &'static [&'static [u8]],
 }
 
 /// `match:` compiled: every matcher must hold, and `unless` must not.
 #[derive(Debug, Default)]
 pub struct Conditions {
-    pub all: Vec<Matcher>,
-    pub unless: Option<Box<Conditions>>,
+    pub all: &'static [Matcher],
+    pub unless: Option<&'static Conditions>,
+}
+
+/// Moves a value built from a rule file into `'static` memory, like the bundled packs: rules
+/// live until the process execs the tool or exits (`guard lint` and `guard rules` load each
+/// file once), so nothing is lost by never freeing them.
+pub fn leak<T>(items: Vec<T>) -> &'static [T] {
+    items.leak()
+}
+
+pub fn leak_str(s: &str) -> &'static str {
+    Box::leak(s.into())
 }
 
 impl Conditions {
@@ -48,7 +62,7 @@ impl Conditions {
 /// A regex, compiled when first needed. A shim call for `railway status` never evaluates the
 /// regexes of rules whose `command:` already failed, so it never pays to compile them.
 pub struct Pattern {
-    source: String,
+    source: &'static str,
     compiled: OnceLock<Option<Regex>>,
 }
 
@@ -56,17 +70,17 @@ impl Pattern {
     /// A pattern compiled on first use. Only for sources already validated (the bundled packs,
     /// linted in CI); should one still fail to compile, it matches everything, so its rule
     /// applies: an unreadable rule fails closed.
-    pub fn lazy(source: &str) -> Pattern {
+    pub const fn lazy(source: &'static str) -> Pattern {
         Pattern {
-            source: source.to_string(),
+            source,
             compiled: OnceLock::new(),
         }
     }
 
     /// A pattern that was compiled (and so validated) while loading.
-    pub fn compiled(source: &str, regex: Regex) -> Pattern {
+    pub fn compiled(source: &'static str, regex: Regex) -> Pattern {
         Pattern {
-            source: source.to_string(),
+            source,
             compiled: OnceLock::from(Some(regex)),
         }
     }
@@ -75,7 +89,7 @@ impl Pattern {
     pub fn target(&self, haystack: &[u8]) -> Option<Vec<u8>> {
         let re = self
             .compiled
-            .get_or_init(|| Regex::new(&self.source).ok())
+            .get_or_init(|| Regex::new(self.source).ok())
             .as_ref()?;
         re.captures(haystack)?
             .name("target")
@@ -84,7 +98,7 @@ impl Pattern {
 
     pub fn is_match(&self, haystack: &[u8]) -> bool {
         self.compiled
-            .get_or_init(|| Regex::new(&self.source).ok())
+            .get_or_init(|| Regex::new(self.source).ok())
             .as_ref()
             .is_none_or(|re| re.is_match(haystack))
     }
@@ -100,7 +114,7 @@ impl std::fmt::Debug for Pattern {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WordPattern {
     Any,
-    OneOf(Vec<Vec<u8>>),
+    OneOf(&'static [&'static [u8]]),
 }
 
 /// The closed set of things a rule can test. A new kind of test is a new variant here and a
@@ -108,29 +122,32 @@ pub enum WordPattern {
 #[derive(Debug)]
 pub enum Matcher {
     /// The leading positional words, in order; more words may follow.
-    Command(Vec<WordPattern>),
+    Command(&'static [WordPattern]),
     /// Any of these flags is present.
-    Flags(Vec<Vec<u8>>),
+    Flags(&'static [&'static [u8]]),
     /// One of these flags carries a value matching the regex.
-    FlagValue { flags: Vec<Vec<u8>>, regex: Pattern },
+    FlagValue {
+        flags: &'static [&'static [u8]],
+        regex: Pattern,
+    },
     /// Some single argument matches.
     Arg(Pattern),
     /// The arguments joined by single spaces match.
     Args(Pattern),
     /// Every named variable is set and matches.
-    Env(Vec<(String, Pattern)>),
+    Env(&'static [(&'static str, Pattern)]),
     /// The request body the tool would send matches.
     Payload(Pattern),
     /// Whether part of the request body cannot be inspected.
     PayloadUnreadable(bool),
     /// Some SQL statement the tool would run is of one of these classes.
-    Sql(Vec<SqlClass>),
+    Sql(&'static [SqlClass]),
     /// Whether some of the SQL cannot be inspected.
     SqlUnreadable(bool),
     /// Whether stdin is a pipe or a file.
     StdinPiped(bool),
     /// Some positional word is a path of one of these kinds.
-    PathIs(Vec<PathKind>),
+    PathIs(&'static [PathKind]),
 }
 
 impl Matcher {
@@ -144,9 +161,10 @@ impl Matcher {
                     })
             }
             Matcher::Flags(names) => names.iter().any(|n| cl.has_flag(n)),
-            Matcher::FlagValue { flags, regex } => cl.flags.iter().any(|f| {
-                flags.iter().any(|n| n == f.name) && f.value.is_some_and(|v| regex.is_match(v))
-            }),
+            Matcher::FlagValue { flags, regex } => cl
+                .flags
+                .iter()
+                .any(|f| flags.contains(&f.name) && f.value.is_some_and(|v| regex.is_match(v))),
             Matcher::Arg(regex) => cl.args.iter().any(|a| regex.is_match(a)),
             Matcher::Args(regex) => regex.is_match(&cl.joined),
             Matcher::Env(vars) => vars
@@ -175,8 +193,7 @@ impl Rule {
     pub fn target(&self, cl: &CommandLine) -> Option<Vec<u8>> {
         let by_flag = cl.flags.iter().find_map(|f| {
             self.target_flags
-                .iter()
-                .any(|t| t == f.name)
+                .contains(&f.name)
                 .then_some(f.value)
                 .flatten()
         });
@@ -188,8 +205,7 @@ impl Rule {
             Matcher::Args(p) => p.target(&cl.joined),
             Matcher::FlagValue { flags, regex } => cl.flags.iter().find_map(|f| {
                 flags
-                    .iter()
-                    .any(|n| n == f.name)
+                    .contains(&f.name)
                     .then(|| f.value.and_then(|v| regex.target(v)))
                     .flatten()
             }),
@@ -211,27 +227,27 @@ mod tests {
         s.split(' ').map(OsString::from).collect()
     }
 
-    fn one_of(words: &[&str]) -> WordPattern {
-        WordPattern::OneOf(words.iter().map(|w| w.as_bytes().to_vec()).collect())
+    fn one_of(words: &[&'static str]) -> WordPattern {
+        WordPattern::OneOf(leak(words.iter().map(|w| w.as_bytes()).collect()))
     }
 
     #[test]
     fn command_is_a_prefix_of_the_words_with_alternatives_and_wildcards() {
-        let m = Matcher::Command(vec![
+        let m = Matcher::Command(leak(vec![
             one_of(&["volume", "volumes"]),
             one_of(&["delete", "rm"]),
-        ]);
+        ]));
         assert!(m.holds(&cl(&os("volumes -e prod rm -v pg extra"), &[])));
         assert!(!m.holds(&cl(&os("volume list"), &[])));
         assert!(!m.holds(&cl(&os("volume"), &[])));
-        let any = Matcher::Command(vec![WordPattern::Any, one_of(&["delete"])]);
+        let any = Matcher::Command(leak(vec![WordPattern::Any, one_of(&["delete"])]));
         assert!(any.holds(&cl(&os("bucket delete"), &[])));
     }
 
     #[test]
     fn flag_value_tests_only_the_named_flags() {
         let m = Matcher::FlagValue {
-            flags: vec![b"-e".to_vec()],
+            flags: &[b"-e"],
             regex: Pattern::lazy("(?i)^prod"),
         };
         assert!(m.holds(&cl(&os("up -e Production"), &[])));
@@ -242,11 +258,11 @@ mod tests {
     #[test]
     fn unless_vetoes_the_rule() {
         let c = Conditions {
-            all: vec![Matcher::Command(vec![one_of(&["down"])])],
-            unless: Some(Box::new(Conditions {
-                all: vec![Matcher::Flags(vec![b"--help".to_vec(), b"-h".to_vec()])],
+            all: leak(vec![Matcher::Command(leak(vec![one_of(&["down"])]))]),
+            unless: Some(Box::leak(Box::new(Conditions {
+                all: leak(vec![Matcher::Flags(&[b"--help", b"-h"])]),
                 unless: None,
-            })),
+            }))),
         };
         assert!(c.holds(&cl(&os("down"), &[])));
         assert!(!c.holds(&cl(&os("down --help"), &[])));
@@ -254,10 +270,10 @@ mod tests {
 
     #[test]
     fn env_requires_every_variable_to_be_set_and_match() {
-        let m = Matcher::Env(vec![(
-            "RAILWAY_ENVIRONMENT".into(),
+        let m = Matcher::Env(leak(vec![(
+            "RAILWAY_ENVIRONMENT",
             Pattern::lazy("(?i)prod"),
-        )]);
+        )]));
         let env = [(
             OsString::from("RAILWAY_ENVIRONMENT"),
             OsString::from("PROD"),

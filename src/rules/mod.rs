@@ -35,20 +35,13 @@ pub struct RuleSet {
 
 impl RuleSet {
     pub fn packs_for<'a>(&'a self, tool: &'a str) -> impl Iterator<Item = &'a Pack> + 'a {
-        self.packs
-            .iter()
-            .filter(move |p| p.tools.iter().any(|t| t == tool))
+        self.packs.iter().filter(move |p| p.tools.contains(&tool))
     }
 
     /// Flags that take a value for `tool`, from every pack that names it.
     pub fn value_flags<'a>(&'a self, tool: &'a str) -> Vec<&'a [u8]> {
         self.packs_for(tool)
-            .flat_map(|p| {
-                p.value_flags
-                    .iter()
-                    .map(Vec::as_slice)
-                    .chain(p.content.flags())
-            })
+            .flat_map(|p| p.value_flags.iter().copied().chain(p.content.flags()))
             .collect()
     }
 
@@ -68,7 +61,7 @@ impl RuleSet {
             .packs
             .iter()
             .filter(|p| with_opt_in || !p.opt_in)
-            .flat_map(|p| p.tools.iter().map(String::as_str))
+            .flat_map(|p| p.tools.iter().copied())
             .collect();
         tools.sort_unstable();
         tools.dedup();
