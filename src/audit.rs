@@ -2,7 +2,6 @@
 //! appended under a lock in a single write, so concurrent shims never interleave or lose lines.
 
 use anyhow::Context as _;
-use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::Write;
@@ -49,7 +48,7 @@ pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
             .open(&path)
     };
     // Every shim call appends: create the directory only when the log is not there yet.
-    let file = match open() {
+    let mut file = match open() {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             crate::approval::grants::ensure_private_dir(state_dir)?;
             open()
@@ -62,11 +61,10 @@ pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
     .with_context(|| format!("opening audit log {}", path.display()))?;
     let mut line = serde_json::to_vec(entry)?;
     line.push(b'\n');
-    let mut locked = Flock::lock(file, FlockArg::LockExclusive)
-        .map_err(|(_, e)| e)
+    // Closing the file releases the lock.
+    file.lock()
         .with_context(|| format!("locking audit log {}", path.display()))?;
-    locked
-        .write_all(&line)
+    file.write_all(&line)
         .with_context(|| format!("appending to audit log {}", path.display()))?;
     Ok(())
 }
@@ -126,6 +124,18 @@ fn parent_name() -> Option<String> {
     Some(String::from_utf8_lossy(&comm[..n]).trim_end().to_string())
 }
 
+/// Every variable `recognise_agent` reads.
+pub const AGENT_MARKERS: &[&str] = &[
+    "CLAUDE_CODE_CHILD_SESSION",
+    "CLAUDECODE",
+    "GEMINI_CLI",
+    "CODEX_THREAD_ID",
+    "CODEX_SANDBOX_NETWORK_DISABLED",
+    "CODEX_CI",
+    "CURSOR_AGENT",
+    "OR_APP_NAME",
+];
+
 /// Documented markers (docs/approval.md lists the sources). Informational only.
 pub fn recognise_agent(env: &[(OsString, OsString)]) -> Option<String> {
     let has = |name: &str| env.iter().any(|(k, v)| k == name && !v.is_empty());
@@ -150,4 +160,35 @@ pub fn recognise_agent(env: &[(OsString, OsString)]) -> Option<String> {
 
 pub fn timestamp() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_agent_marker_is_one_the_shim_reads() {
+        // The shim passes only AGENT_MARKERS (and the rules' `env:` names) to the audit entry.
+        let cases = [
+            ("CLAUDE_CODE_CHILD_SESSION", "1", "claude-code"),
+            (
+                "CLAUDECODE",
+                "1",
+                "claude-code (or a terminal in its IDE extension)",
+            ),
+            ("GEMINI_CLI", "1", "gemini-cli"),
+            ("CODEX_THREAD_ID", "t-1", "codex"),
+            ("CODEX_SANDBOX_NETWORK_DISABLED", "1", "codex"),
+            ("CODEX_CI", "1", "codex"),
+            ("CURSOR_AGENT", "1", "cursor"),
+            ("OR_APP_NAME", "Aider", "aider"),
+        ];
+        for (name, value, agent) in cases {
+            assert!(AGENT_MARKERS.contains(&name), "{name} missing");
+            let env = [(OsString::from(name), OsString::from(value))];
+            assert_eq!(recognise_agent(&env).as_deref(), Some(agent), "{name}");
+        }
+        assert_eq!(AGENT_MARKERS.len(), cases.len());
+        assert_eq!(recognise_agent(&[]), None);
+    }
 }

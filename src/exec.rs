@@ -25,16 +25,10 @@ pub fn exec_real_tool(program: &Path, argv: &[OsString], depth: u32) -> std::io:
     else {
         return std::io::Error::other("argument contains a NUL byte");
     };
-    // The Rust runtime ignores SIGPIPE, and an ignored signal survives exec: restore the
-    // default so `tool | head` behaves exactly as without guard.
-    // SAFETY: setting a signal to SIG_DFL installs no handler and cannot race: the shim has
-    // started no threads.
+    // SAFETY: the shim has started no threads, so nothing reads the environment concurrently.
+    // (Signal dispositions need no care: `no_main` keeps std from ignoring SIGPIPE, so the tool
+    // inherits exactly what guard was started with.)
     unsafe {
-        let _ = nix::sys::signal::signal(
-            nix::sys::signal::Signal::SIGPIPE,
-            nix::sys::signal::SigHandler::SigDfl,
-        );
-        // SAFETY: single-threaded (see above), so nothing reads the environment concurrently.
         std::env::set_var(DEPTH_VAR, (depth + 1).to_string());
     }
     match nix::unistd::execv(&path, &args) {

@@ -10,8 +10,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub struct Host {
-    /// Tests of rule examples say "not piped" whatever the linting process's stdin is.
-    pub stdin_piped: bool,
+    /// Tests of rule examples say "not piped" whatever the linting process's stdin is; a live
+    /// call looks (one fstat) only when a `stdin_piped` matcher asks.
+    stdin_piped: OnceCell<bool>,
     /// Looked up only when a `path_is` matcher runs: most shim calls never need them, and the
     /// home directory costs a password-database lookup.
     cwd: OnceCell<Option<PathBuf>>,
@@ -21,13 +22,17 @@ pub struct Host {
 impl Host {
     /// The live view for an intercepted call.
     pub fn live() -> Host {
-        Host::for_examples(stdin_piped())
+        Host {
+            stdin_piped: OnceCell::new(),
+            cwd: OnceCell::new(),
+            home: OnceCell::new(),
+        }
     }
 
     /// For rule examples: real paths, and stdin piped only where the example says `< FILE`.
     pub fn for_examples(stdin_piped: bool) -> Host {
         Host {
-            stdin_piped,
+            stdin_piped: OnceCell::from(stdin_piped),
             cwd: OnceCell::new(),
             home: OnceCell::new(),
         }
@@ -49,7 +54,7 @@ impl Inputs for Host {
     }
 
     fn stdin_is_piped(&self) -> bool {
-        self.stdin_piped
+        *self.stdin_piped.get_or_init(stdin_piped)
     }
 
     fn path_kinds(&self, word: &[u8]) -> Vec<PathKind> {

@@ -3,7 +3,8 @@
 //!
 //! `no_main`: every intercepted command pays guard's start-up, and std's runtime set-up (the
 //! main thread's stack-overflow guard reads /proc/self/maps) was a fifth of it. Without it,
-//! SIGPIPE also keeps its default disposition, as the tools guard execs expect.
+//! std also leaves SIGPIPE alone, so the tool guard execs inherits the disposition guard was
+//! started with, as it would have without guard.
 
 #![no_main]
 

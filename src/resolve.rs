@@ -23,18 +23,19 @@ impl std::fmt::Display for NotFound {
 }
 
 /// The first executable `tool` on `path_var` that is neither in `shim_dir` nor the same file as
-/// `guard_exe`. Directories and binaries are compared canonically and by device/inode, so a
-/// shim dir listed twice, through a symlink, or a second copy of the shims is still skipped.
+/// `guard_exe`. Directories and binaries are compared by device and inode, the identity a
+/// canonical path names, so a shim dir listed twice, through a symlink or a bind mount, or a
+/// second copy of the shims is still skipped. Every shim call runs this: it stats each
+/// candidate once, and a directory only when it holds a candidate.
 pub fn real_tool_path(
     tool: &str,
     path_var: Option<&OsStr>,
     shim_dir: &Path,
     guard_exe: &Path,
 ) -> Result<PathBuf, NotFound> {
-    let shim_canon = std::fs::canonicalize(shim_dir).ok();
-    let guard_id = std::fs::metadata(guard_exe)
-        .ok()
-        .map(|m| (m.dev(), m.ino()));
+    let identity = |p: &Path| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+    let guard_id = identity(guard_exe);
+    let shim_id = std::cell::OnceCell::new();
     let not_found = || NotFound {
         tool: tool.to_string(),
         shim_dir: shim_dir.to_path_buf(),
@@ -50,9 +51,6 @@ pub fn real_tool_path(
         } else {
             entry
         };
-        if shim_canon.is_some() && std::fs::canonicalize(&dir).ok() == shim_canon {
-            continue;
-        }
         let candidate = dir.join(tool);
         let Ok(meta) = std::fs::metadata(&candidate) else {
             continue;
@@ -60,7 +58,11 @@ pub fn real_tool_path(
         if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
             continue;
         }
-        if Some((meta.dev(), meta.ino())) == guard_id {
+        if guard_id.is_some() && Some((meta.dev(), meta.ino())) == guard_id {
+            continue;
+        }
+        let shim_id = shim_id.get_or_init(|| identity(shim_dir));
+        if shim_id.is_some() && identity(&dir) == *shim_id {
             continue;
         }
         return Ok(candidate);

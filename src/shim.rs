@@ -37,7 +37,13 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
     }
     let dirs = Dirs::from_env();
     let shim_dir = dirs.shim_dir(None);
-    let guard_exe = std::env::current_exe().unwrap_or_default();
+    // The running binary by its kernel link: a stat through it identifies guard without first
+    // reading the link, as `current_exe` would.
+    let guard_exe = if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().unwrap_or_default()
+    };
     let path_var = std::env::var_os("PATH");
     let real = match real_tool_path(tool, path_var.as_deref(), &shim_dir, &guard_exe) {
         Ok(real) => real,
@@ -74,7 +80,7 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
             return exit::REFUSED;
         }
     };
-    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let env = read_env(rules.env_names(tool));
     let decision = decide(&rules, tool, &argv[1..], &env, &crate::host::Host::live());
     let cwd = std::env::current_dir().unwrap_or_default();
     let outcome = match decision.action {
@@ -101,6 +107,16 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
             exit::REFUSED
         }
     }
+}
+
+/// The variables this call's rules and its audit entry read, and no others: copying the whole
+/// environment would cost an allocation per variable on every call.
+fn read_env(rule_names: Vec<&str>) -> Vec<(OsString, OsString)> {
+    rule_names
+        .into_iter()
+        .chain(audit::AGENT_MARKERS.iter().copied())
+        .filter_map(|name| std::env::var_os(name).map(|v| (OsString::from(name), v)))
+        .collect()
 }
 
 /// A grant for this exact command, else (for confirm) the human at the terminal. Without

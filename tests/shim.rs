@@ -271,18 +271,55 @@ fn signals_that_kill_the_tool_reach_the_caller() {
     assert_eq!(status.signal(), Some(15));
 }
 
+/// The SIGPIPE bit of `/proc/PID/status`'s SigIgn mask, as the tool saw it.
+fn tool_ignores_sigpipe(out: &std::process::Output) -> bool {
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = line.split_whitespace().nth(1);
+    let mask = field.and_then(|m| u64::from_str_radix(m, 16).ok());
+    let mask = mask.unwrap_or_else(|| panic!("no SigIgn line: {line} {}", stderr(out)));
+    mask & (1 << (13 - 1)) != 0
+}
+
 #[test]
-fn sigpipe_is_default_in_the_tool_as_without_guard() {
+fn sigpipe_reaches_the_tool_as_guard_inherited_it() {
     let sb = Sandbox::new();
     sb.write_exe("bin/sigs", "#!/bin/sh\ngrep SigIgn /proc/$$/status\n");
     sb.install(&["sigs"]);
     let out = sb.run("sigs").output().unwrap();
-    let line = String::from_utf8_lossy(&out.stdout).into_owned();
-    let mask = u64::from_str_radix(line.split_whitespace().nth(1).unwrap(), 16).unwrap();
-    assert_eq!(
-        mask & (1 << (13 - 1)),
-        0,
-        "SIGPIPE must not be ignored: {line} {}",
-        stderr(&out)
+    assert!(
+        !tool_ignores_sigpipe(&out),
+        "default SIGPIPE must stay default"
     );
+    // A caller that ignores SIGPIPE (as some agents' runtimes do) passes that on, as it would
+    // without guard in between.
+    let mut cmd = sb.sandboxed(std::process::Command::new("sh"));
+    cmd.arg("-c").arg(format!(
+        "trap '' PIPE; exec {}",
+        sb.shims().join("sigs").display()
+    ));
+    let out = cmd.output().unwrap();
+    assert!(
+        tool_ignores_sigpipe(&out),
+        "an ignored SIGPIPE must stay ignored"
+    );
+}
+
+#[test]
+fn an_env_rule_sees_the_callers_environment() {
+    let sb = Sandbox::new();
+    sb.fake_tool("terraform");
+    sb.install(&["terraform"]);
+    sb.run("terraform")
+        .arg("apply")
+        .env("TF_CLI_ARGS_apply", "-destroy")
+        .assert()
+        .code(126)
+        .stderr(contains("terraform.env.apply.destroy"));
+    assert_eq!(sb.runs("terraform"), 0);
+    sb.run("terraform")
+        .arg("apply")
+        .env("TF_CLI_ARGS_apply", "-no-color")
+        .assert()
+        .success();
+    assert_eq!(sb.runs("terraform"), 1);
 }

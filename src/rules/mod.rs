@@ -54,6 +54,26 @@ impl RuleSet {
         spec
     }
 
+    /// The environment variables `tool`'s rules test (`env:`, under `unless` too): all a
+    /// decision reads of the environment.
+    pub fn env_names(&self, tool: &str) -> Vec<&'static str> {
+        fn walk(c: &matcher::Conditions, out: &mut Vec<&'static str>) {
+            for m in c.all {
+                if let matcher::Matcher::Env(vars) = m {
+                    out.extend(vars.iter().map(|(name, _)| *name));
+                }
+            }
+            if let Some(u) = c.unless {
+                walk(u, out);
+            }
+        }
+        let mut names = Vec::new();
+        for rule in self.packs_for(tool).flat_map(|p| &p.rules) {
+            walk(&rule.when, &mut names);
+        }
+        names
+    }
+
     /// Every tool some loaded pack names, sorted and without repeats; `opt_in` packs' tools
     /// only when `with_opt_in`.
     pub fn tools(&self, with_opt_in: bool) -> Vec<&str> {
