@@ -32,6 +32,7 @@ fn main() {
          pub fn compiled(index: usize) -> Option<Pack> {\n    match index {\n",
     );
     let mut statics = Statics::default();
+    let mut by_tool: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
     for (i, path) in entries.iter().enumerate() {
         let text = std::fs::read_to_string(path).expect("UTF-8 pack");
         let tools = tools_line(&text).unwrap_or_else(|| {
@@ -40,6 +41,9 @@ fn main() {
                 path.display()
             )
         });
+        for tool in &tools {
+            by_tool.entry(tool.clone()).or_default().push(i);
+        }
         let name = path.file_name().unwrap().to_str().unwrap();
         let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
         writeln!(
@@ -57,6 +61,16 @@ fn main() {
     }
     index.push_str("];\n");
     compiled.push_str("        _ => None,\n    }\n}\n");
+    // A match, not a scan of BUNDLED: each pack's tool list sits beside its text, so a scan
+    // would touch a page of every pack on every call.
+    compiled.push_str(
+        "/// The indexes in `BUNDLED` of the packs naming `tool`.\n\
+         pub fn naming(tool: &str) -> &'static [usize] {\n    match tool {\n",
+    );
+    for (tool, packs) in &by_tool {
+        writeln!(compiled, "        {tool:?} => &{packs:?},").unwrap();
+    }
+    compiled.push_str("        _ => &[],\n    }\n}\n");
     compiled.push_str(&statics.code);
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     std::fs::write(out.join("bundled.rs"), index).unwrap();

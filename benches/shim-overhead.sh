@@ -9,8 +9,8 @@
 #
 #   benches/shim-overhead.sh [N]        (default N=2000; builds guard --release first)
 #
-# It also measures a statically linked build (glibc, +crt-static), the optional install
-# described in the README.
+# "guard" is the binary scripts/install builds (static and non-PIE on Linux/glibc, see
+# scripts/release-env); "dynamic" is a plain `cargo build --release`, for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
@@ -18,8 +18,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked --quiet
-triple=$(rustc -vV | sed -n 's/^host: //p')
-RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet --target "$triple"
+dynamic_bin=$PWD/target/release/guard
+(
+    source scripts/release-env
+    cargo build --release --locked --quiet "${target_args[@]}"
+)
+source scripts/release-env
+guard_bin=$dynamic_bin
+[ ${#target_args[@]} -eq 0 ] || guard_bin=$PWD/target/${target_args[1]}/release/guard
 mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/home"
 
 # The no-op "real" tool, static so its own start-up is as small as possible.
@@ -56,9 +62,9 @@ ln -s bare-shim "$work/bare/railway"
 # guard's shim, installed the way a user does it.
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/guard-shims"
-./target/release/guard install railway >/dev/null 2>&1
-mkdir -p "$work/guard-static-shims"
-ln -s "$PWD/target/$triple/release/guard" "$work/guard-static-shims/railway"
+mkdir -p "$work/guard-dynamic-shims"
+ln -s "$guard_bin" "$work/guard-shims/railway"
+ln -s "$dynamic_bin" "$work/guard-dynamic-shims/railway"
 
 # The timing driver: fork+exec N times and wait, no shell in between.
 cat > "$work/drive.c" <<'C'
@@ -89,13 +95,13 @@ measure() { # label, PATH, program
 }
 
 run_all() {
-    local direct bare guard static
+    local direct bare guard dynamic
     direct=$(measure direct "$work/bin:/usr/bin:/bin" "$work/bin/railway")
     bare=$(measure bare "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/railway")
     guard=$(measure guard "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/railway")
-    static=$(GUARD_SHIM_DIR="$work/guard-static-shims" measure static "$work/guard-static-shims:$work/bin:/usr/bin:/bin" "$work/guard-static-shims/railway")
-    awk -v d="$direct" -v b="$bare" -v g="$guard" -v s="$static" -v label="$1" 'BEGIN {
-        printf "%-26s direct %.3f ms | bare shim %.3f ms (+%.3f) | guard %.3f ms (+%.3f, %.2fx) | guard static %.3f ms (+%.3f, %.2fx)\n",
+    dynamic=$(GUARD_SHIM_DIR="$work/guard-dynamic-shims" measure dynamic "$work/guard-dynamic-shims:$work/bin:/usr/bin:/bin" "$work/guard-dynamic-shims/railway")
+    awk -v d="$direct" -v b="$bare" -v g="$guard" -v s="$dynamic" -v label="$1" 'BEGIN {
+        printf "%-24s direct %.3f ms | bare shim %.3f ms (+%.3f) | guard %.3f ms (+%.3f, %.2fx) | dynamic %.3f ms (+%.3f, %.2fx)\n",
             label, d, b, b - d, g, g - d, (g - d) / (b - d), s, s - d, (s - d) / (b - d) }'
 }
 
@@ -104,7 +110,7 @@ run_all "bundled packs"
 
 # 10x the rules: user rule files for other tools (the shim must not pay for them).
 mkdir -p "$XDG_CONFIG_HOME/guard/rules"
-rules=$(./target/release/guard rules | wc -l)
+rules=$("$guard_bin" rules | wc -l)
 for i in $(seq 1 10); do
     {
         echo "tools: [other$i]"
@@ -115,5 +121,5 @@ for i in $(seq 1 10); do
         done
     } > "$XDG_CONFIG_HOME/guard/rules/other$i.yaml"
 done
-echo "rules in effect: $(./target/release/guard rules | wc -l)"
+echo "rules in effect: $("$guard_bin" rules | wc -l)"
 run_all "10x rules (user layer)"

@@ -18,6 +18,21 @@ mod tests {
     use crate::rules::load::{BUNDLED, bundled_label};
 
     #[test]
+    fn the_tool_index_names_exactly_the_packs_that_list_the_tool() {
+        for (i, b) in BUNDLED.iter().enumerate() {
+            for tool in b.tools {
+                assert!(naming(tool).contains(&i), "{tool} -> {}", b.name);
+            }
+        }
+        for tool in ["railway", "psql", "curl", "git", "kubectl"] {
+            for &i in naming(tool) {
+                assert!(BUNDLED[i].tools.contains(&tool));
+            }
+        }
+        assert!(naming("no-such-tool").is_empty());
+    }
+
+    #[test]
     fn build_time_packs_equal_the_packs_the_loader_parses() {
         for (i, b) in BUNDLED.iter().enumerate() {
             let mut diags = Vec::new();

@@ -69,15 +69,18 @@ pub fn load_with_diagnostics(
 ) -> (RuleSet, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut packs = Vec::new();
-    for (i, bundled) in BUNDLED.iter().enumerate() {
+    let bundled: Vec<usize> = match scope {
+        Scope::Tool(tool) => super::bundled::naming(tool).to_vec(),
+        Scope::All => (0..BUNDLED.len()).collect(),
+    };
+    for i in bundled {
         match scope {
             // The shim's path: the pack was compiled at build time (its regexes compile on
             // first use); lint and `guard rules` below parse and validate the text instead.
-            Scope::Tool(tool) if !bundled.tools.contains(&tool) => continue,
             Scope::Tool(_) if let Some(pack) = super::bundled::compiled(i) => packs.push(pack),
             _ => packs.extend(compile_pack(
-                &bundled_label(bundled.name),
-                bundled.text,
+                &bundled_label(BUNDLED[i].name),
+                BUNDLED[i].text,
                 true,
                 &mut diags,
             )),
