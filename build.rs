@@ -72,6 +72,13 @@ fn main() {
     }
     compiled.push_str("        _ => &[],\n    }\n}\n");
     compiled.push_str(&statics.code);
+    // Zeroed (.bss): a slot costs nothing until its regex is compiled.
+    writeln!(
+        compiled,
+        "static REGEXES: [OnceLock<Option<regex::bytes::Regex>>; {}] = [const {{ OnceLock::new() }}; {}];",
+        statics.patterns, statics.patterns
+    )
+    .unwrap();
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     std::fs::write(out.join("bundled.rs"), index).unwrap();
     std::fs::write(out.join("bundled_compiled.rs"), compiled).unwrap();
@@ -104,11 +111,13 @@ fn list<T>(items: impl IntoIterator<Item = T>, f: impl Fn(T) -> String) -> Strin
 }
 
 /// The statics generated so far. Rules and matchers are named statics rather than promoted
-/// literals, because a `Pattern` caches its compiled regex (interior mutability).
+/// literals: a `Pattern` refers to its slot in `REGEXES`, a static, and the pack-level lists
+/// are used inside a function, where only statics outlive the call.
 #[derive(Default)]
 struct Statics {
     code: String,
     count: usize,
+    patterns: usize,
 }
 
 impl Statics {
@@ -124,6 +133,15 @@ impl Statics {
         )
         .unwrap();
         format!("&{name}")
+    }
+
+    /// A lazily compiled pattern with its own slot in `REGEXES`.
+    fn pattern(&mut self, source: &str) -> String {
+        self.patterns += 1;
+        format!(
+            "Pattern::lazy_in({source:?}, &REGEXES[{}])",
+            self.patterns - 1
+        )
     }
 
     fn one(&mut self, ty: &str, value: String) -> String {
@@ -237,19 +255,19 @@ fn conditions(m: &MatchSpec, st: &mut Statics) -> String {
     }
     if let Some(fv) = &m.flag_value {
         all.push(format!(
-            "Matcher::FlagValue {{ flags: {}, regex: Pattern::lazy({:?}) }}",
+            "Matcher::FlagValue {{ flags: {}, regex: {} }}",
             list(&fv.flags, |f| bytes(&f.value)),
-            fv.regex.value
+            st.pattern(&fv.regex.value)
         ));
     }
     if let Some(re) = &m.arg {
-        all.push(format!("Matcher::Arg(Pattern::lazy({:?}))", re.value));
+        all.push(format!("Matcher::Arg({})", st.pattern(&re.value)));
     }
     if let Some(re) = &m.args {
-        all.push(format!("Matcher::Args(Pattern::lazy({:?}))", re.value));
+        all.push(format!("Matcher::Args({})", st.pattern(&re.value)));
     }
     if let Some(re) = &m.payload {
-        all.push(format!("Matcher::Payload(Pattern::lazy({:?}))", re.value));
+        all.push(format!("Matcher::Payload({})", st.pattern(&re.value)));
     }
     if let Some(b) = m.payload_unreadable {
         all.push(format!("Matcher::PayloadUnreadable({b})"));
@@ -273,15 +291,13 @@ fn conditions(m: &MatchSpec, st: &mut Statics) -> String {
         ));
     }
     if let Some(env) = &m.env {
-        all.push(format!(
-            "Matcher::Env({})",
-            st.array(
-                "(&str, Pattern)",
-                &env.iter()
-                    .map(|(k, v)| format!("({k:?}, Pattern::lazy({:?}))", v.value))
-                    .collect::<Vec<_>>()
-            )
-        ));
+        all.push(format!("Matcher::Env({})", {
+            let vars: Vec<String> = env
+                .iter()
+                .map(|(k, v)| format!("({k:?}, {})", st.pattern(&v.value)))
+                .collect();
+            st.array("(&str, Pattern)", &vars)
+        }));
     }
     let unless = m.unless.as_ref().map_or("None".to_string(), |u| {
         let inner = conditions(&u.value, st);

@@ -7,13 +7,14 @@
 # bundled pack compiled in. Prints each per-call time and guard's added cost as a ratio to
 # the bare shim's, then repeats with 10x the rules (extra user rule files for other tools).
 #
-#   benches/shim-overhead.sh [N]        (default N=2000; builds guard --release first)
+#   benches/shim-overhead.sh [N [ROUNDS]]   (default 1000 calls x 9 rounds; builds guard first)
 #
 # "guard" is the binary scripts/install builds (static and non-PIE on Linux/glibc, see
 # scripts/release-env); "dynamic" is a plain `cargo build --release`, for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-2000}
+n=${1:-1000}
+rounds=${2:-9}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -66,8 +67,11 @@ mkdir -p "$work/guard-dynamic-shims"
 ln -s "$guard_bin" "$work/guard-shims/railway"
 ln -s "$dynamic_bin" "$work/guard-dynamic-shims/railway"
 
-# The timing driver: fork+exec N times and wait, no shell in between.
+# The timing driver: fork+exec N times and wait, no shell in between, pinned to one CPU so
+# the scheduler moving processes between cores does not add noise.
 cat > "$work/drive.c" <<'C'
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -75,6 +79,7 @@ cat > "$work/drive.c" <<'C'
 #include <unistd.h>
 int main(int argc, char **argv) {
     int n = atoi(argv[1]);
+    cpu_set_t cpu; CPU_ZERO(&cpu); CPU_SET(0, &cpu); sched_setaffinity(0, sizeof cpu, &cpu);
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (int i = 0; i < n; i++) {
@@ -90,22 +95,32 @@ int main(int argc, char **argv) {
 C
 gcc -O2 -o "$work/drive" "$work/drive.c"
 
-measure() { # label, PATH, program
-    PATH="$2" "$work/drive" "$n" "$3" railway status
+measure() { # PATH, program: per-call ms of N calls
+    PATH="$1" "$work/drive" "$n" "$2" railway status
 }
 
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# Each variant is measured in ROUNDS interleaved rounds of N calls; the median round counts,
+# so a burst of noise on this shared VM lands in one round instead of in one variant.
 run_all() {
-    local direct bare guard dynamic
-    direct=$(measure direct "$work/bin:/usr/bin:/bin" "$work/bin/railway")
-    bare=$(measure bare "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/railway")
-    guard=$(measure guard "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/railway")
-    dynamic=$(GUARD_SHIM_DIR="$work/guard-dynamic-shims" measure dynamic "$work/guard-dynamic-shims:$work/bin:/usr/bin:/bin" "$work/guard-dynamic-shims/railway")
-    awk -v d="$direct" -v b="$bare" -v g="$guard" -v s="$dynamic" -v label="$1" 'BEGIN {
+    local r direct=() bare=() guard=() dynamic=()
+    for r in $(seq 1 "$rounds"); do
+        direct+=("$(measure "$work/bin:/usr/bin:/bin" "$work/bin/railway")")
+        bare+=("$(measure "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/railway")")
+        guard+=("$(measure "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/railway")")
+        dynamic+=("$(GUARD_SHIM_DIR="$work/guard-dynamic-shims" measure "$work/guard-dynamic-shims:$work/bin:/usr/bin:/bin" "$work/guard-dynamic-shims/railway")")
+    done
+    awk -v label="$1" \
+        -v d="$(printf '%s\n' "${direct[@]}" | median)" \
+        -v b="$(printf '%s\n' "${bare[@]}" | median)" \
+        -v g="$(printf '%s\n' "${guard[@]}" | median)" \
+        -v s="$(printf '%s\n' "${dynamic[@]}" | median)" 'BEGIN {
         printf "%-24s direct %.3f ms | bare shim %.3f ms (+%.3f) | guard %.3f ms (+%.3f, %.2fx) | dynamic %.3f ms (+%.3f, %.2fx)\n",
             label, d, b, b - d, g, g - d, (g - d) / (b - d), s, s - d, (s - d) / (b - d) }'
 }
 
-echo "machine: $(nproc) cores, $(uname -sr); N=$n calls each"
+echo "machine: $(nproc) cores, $(uname -sr); median of $rounds rounds of $n calls each"
 run_all "bundled packs"
 
 # 10x the rules: user rule files for other tools (the shim must not pay for them).

@@ -61,27 +61,36 @@ impl Conditions {
 
 /// A regex, compiled when first needed. A shim call for `railway status` never evaluates the
 /// regexes of rules whose `command:` already failed, so it never pays to compile them.
+///
+/// The compiled regex lives outside the pattern (for the bundled packs, in one zeroed table),
+/// so rules hold no interior mutability and stay read-only data: a shim call touches only the
+/// pages of its own tool's rules.
 pub struct Pattern {
     source: &'static str,
-    compiled: OnceLock<Option<Regex>>,
+    compiled: &'static OnceLock<Option<Regex>>,
 }
 
 impl Pattern {
-    /// A pattern compiled on first use. Only for sources already validated (the bundled packs,
-    /// linted in CI); should one still fail to compile, it matches everything, so its rule
-    /// applies: an unreadable rule fails closed.
-    pub const fn lazy(source: &'static str) -> Pattern {
+    /// A pattern compiled on first use into `slot`. Only for sources already validated (the
+    /// bundled packs, linted in CI); should one still fail to compile, it matches everything,
+    /// so its rule applies: an unreadable rule fails closed.
+    pub const fn lazy_in(source: &'static str, slot: &'static OnceLock<Option<Regex>>) -> Pattern {
         Pattern {
             source,
-            compiled: OnceLock::new(),
+            compiled: slot,
         }
+    }
+
+    /// `lazy_in` with a slot of its own.
+    pub fn lazy(source: &'static str) -> Pattern {
+        Pattern::lazy_in(source, Box::leak(Box::default()))
     }
 
     /// A pattern that was compiled (and so validated) while loading.
     pub fn compiled(source: &'static str, regex: Regex) -> Pattern {
         Pattern {
             source,
-            compiled: OnceLock::from(Some(regex)),
+            compiled: Box::leak(Box::new(OnceLock::from(Some(regex)))),
         }
     }
 
