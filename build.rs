@@ -1,9 +1,10 @@
 //! Build-time work on the bundled packs (`rules/*.yaml`), so an intercepted call pays for
 //! neither YAML parsing nor the packs of other tools:
-//! - `bundled.rs`: each pack's text (for lint and `guard rules`) and its tools, for the index;
-//! - `bundled_compiled.rs`: each pack already compiled to Rust values (`rules::bundled`).
+//! - `bundled.rs`: each pack's text (for lint and `guard rules`) and its tools;
+//! - `bundled_compiled.rs`: each pack already compiled, as statics the shim only reads, and
+//!   `naming(tool)`, the index from a tool to its packs (`rules::bundled`).
 //!
-//! A unit test checks both against packs parsed at run time by the real loader.
+//! Unit tests check both against packs parsed at run time by the real loader.
 
 use std::fmt::Write as _;
 use std::path::Path;

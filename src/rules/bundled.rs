@@ -1,5 +1,6 @@
-//! The bundled packs as build.rs compiled them: the shim builds these values directly instead
-//! of parsing YAML on every call. `load` still parses the text for `lint` and `guard rules`.
+//! The bundled packs as build.rs compiled them: statics the shim reads instead of parsing YAML
+//! or building rule values on every call. `load` still parses the text for `lint` and
+//! `guard rules`.
 
 use super::compile::Pack;
 use super::content::ContentSpec;
