@@ -20,11 +20,8 @@ trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked --quiet
 dynamic_bin=$PWD/target/release/guard
-(
-    source scripts/release-env
-    cargo build --release --locked --quiet "${target_args[@]}"
-)
 source scripts/release-env
+cargo build --release --locked --quiet "${target_args[@]}"
 guard_bin=$dynamic_bin
 [ ${#target_args[@]} -eq 0 ] || guard_bin=$PWD/target/${target_args[1]}/release/guard
 mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/home"

@@ -9,6 +9,7 @@ use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+#[derive(Default)]
 pub struct Host {
     /// Tests of rule examples say "not piped" whatever the linting process's stdin is; a live
     /// call looks (one fstat) only when a `stdin_piped` matcher asks.
@@ -22,19 +23,14 @@ pub struct Host {
 impl Host {
     /// The live view for an intercepted call.
     pub fn live() -> Host {
-        Host {
-            stdin_piped: OnceCell::new(),
-            cwd: OnceCell::new(),
-            home: OnceCell::new(),
-        }
+        Host::default()
     }
 
     /// For rule examples: real paths, and stdin piped only where the example says `< FILE`.
     pub fn for_examples(stdin_piped: bool) -> Host {
         Host {
             stdin_piped: OnceCell::from(stdin_piped),
-            cwd: OnceCell::new(),
-            home: OnceCell::new(),
+            ..Host::default()
         }
     }
 }

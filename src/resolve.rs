@@ -22,6 +22,17 @@ impl std::fmt::Display for NotFound {
     }
 }
 
+/// The running guard binary, for `real_tool_path` to recognise. On Linux it is the kernel's
+/// link: a stat through it identifies guard without first reading the link, as `current_exe`
+/// would.
+pub fn running_guard() -> PathBuf {
+    if cfg!(target_os = "linux") {
+        PathBuf::from("/proc/self/exe")
+    } else {
+        std::env::current_exe().unwrap_or_default()
+    }
+}
+
 /// The first executable `tool` on `path_var` that is neither in `shim_dir` nor the same file as
 /// `guard_exe`. Directories and binaries are compared by device and inode, the identity a
 /// canonical path names, so a shim dir listed twice, through a symlink or a bind mount, or a

@@ -12,7 +12,7 @@ use crate::display::{matched_rules, tool_line};
 use crate::exec::{MAX_DEPTH, current_depth, exec_real_tool};
 use crate::exit;
 use crate::paths::Dirs;
-use crate::resolve::real_tool_path;
+use crate::resolve::{real_tool_path, running_guard};
 use crate::rules::Action;
 use crate::rules::load::{Scope, load};
 use crate::style::Style;
@@ -37,13 +37,7 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
     }
     let dirs = Dirs::from_env();
     let shim_dir = dirs.shim_dir(None);
-    // The running binary by its kernel link: a stat through it identifies guard without first
-    // reading the link, as `current_exe` would.
-    let guard_exe = if cfg!(target_os = "linux") {
-        PathBuf::from("/proc/self/exe")
-    } else {
-        std::env::current_exe().unwrap_or_default()
-    };
+    let guard_exe = running_guard();
     let path_var = std::env::var_os("PATH");
     let real = match real_tool_path(tool, path_var.as_deref(), &shim_dir, &guard_exe) {
         Ok(real) => real,

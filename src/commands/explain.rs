@@ -29,7 +29,7 @@ pub fn run(
         &env,
         &crate::host::Host::live(),
     );
-    let guard_exe = std::env::current_exe().unwrap_or_default();
+    let guard_exe = crate::resolve::running_guard();
     let path_var = std::env::var_os("PATH");
     let real = real_tool_path(tool, path_var.as_deref(), shim_dir, &guard_exe).ok();
     if json {

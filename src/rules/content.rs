@@ -10,7 +10,7 @@ use std::borrow::Cow;
 pub type FlagList = Cow<'static, [&'static [u8]]>;
 
 /// Per tool: which flags carry the body and the SQL (merged from every pack naming the tool).
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentSpec {
     pub payload_data: FlagList,
     pub payload_raw: FlagList,
@@ -20,6 +20,12 @@ pub struct ContentSpec {
     pub sql_file: FlagList,
     pub sql_positional: bool,
     pub dialect: SqlDialect,
+}
+
+impl Default for ContentSpec {
+    fn default() -> Self {
+        ContentSpec::NONE
+    }
 }
 
 impl ContentSpec {
