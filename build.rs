@@ -15,6 +15,10 @@ include!("src/rules/tools_line.rs");
 #[allow(dead_code)]
 mod model;
 
+#[path = "src/rules/prefilter.rs"]
+#[allow(dead_code)]
+mod prefilter;
+
 use model::{Action, Challenge, MatchSpec, PackSpec, WordSpec};
 
 fn main() {
@@ -139,8 +143,20 @@ impl Statics {
     /// A lazily compiled pattern with its own slot in `REGEXES`.
     fn pattern(&mut self, source: &str) -> String {
         self.patterns += 1;
+        let required = prefilter::required_literals(source).map_or("None".to_string(), |r| {
+            // Folded literals are valid UTF-8: `required_literals` keeps only those.
+            let lits = r
+                .any_of
+                .iter()
+                .map(|l| std::str::from_utf8(l).expect("UTF-8 literal"));
+            format!(
+                "Some(Required {{ at_start: {}, any_of: {} }})",
+                r.at_start,
+                list(lits, bytes)
+            )
+        });
         format!(
-            "Pattern::lazy_in({source:?}, &REGEXES[{}])",
+            "Pattern::lazy_in({source:?}, {required}, &REGEXES[{}])",
             self.patterns - 1
         )
     }

@@ -4,7 +4,7 @@
 
 use super::compile::Pack;
 use super::content::ContentSpec;
-use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern};
+use super::matcher::{Conditions, Matcher, Pattern, Required, Rule, Source, WordPattern};
 use std::borrow::Cow;
 use std::sync::OnceLock;
 // The generated code names PathKind and SqlClass only when some pack uses those matchers.

@@ -6,6 +6,9 @@ use super::model::{Action, Challenge, PathKind, SqlClass};
 use regex::bytes::Regex;
 use std::sync::OnceLock;
 
+/// A pattern's required literals as statics (`prefilter::Required`).
+pub type Required = super::prefilter::Required<&'static [&'static [u8]]>;
+
 /// Where a rule was written, for messages that explain a decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
@@ -67,6 +70,9 @@ impl Conditions {
 /// pages of its own tool's rules.
 pub struct Pattern {
     source: &'static str,
+    /// Folded literals one of which every match contains (`prefilter`): a haystack without
+    /// any is no match, and the regex is not compiled for it.
+    required: Option<Required>,
     compiled: &'static OnceLock<Option<Regex>>,
 }
 
@@ -74,28 +80,47 @@ impl Pattern {
     /// A pattern compiled on first use into `slot`. Only for sources already validated (the
     /// bundled packs, linted in CI); should one still fail to compile, it matches everything,
     /// so its rule applies: an unreadable rule fails closed.
-    pub const fn lazy_in(source: &'static str, slot: &'static OnceLock<Option<Regex>>) -> Pattern {
+    /// `required` must be `prefilter::required_literals(source)`; build.rs computes it.
+    pub const fn lazy_in(
+        source: &'static str,
+        required: Option<Required>,
+        slot: &'static OnceLock<Option<Regex>>,
+    ) -> Pattern {
         Pattern {
             source,
+            required,
             compiled: slot,
         }
     }
 
-    /// `lazy_in` with a slot of its own.
+    /// `lazy_in` with a slot of its own, its literals found now.
     pub fn lazy(source: &'static str) -> Pattern {
-        Pattern::lazy_in(source, Box::leak(Box::default()))
+        let required = super::prefilter::required_literals(source).map(|r| Required {
+            at_start: r.at_start,
+            any_of: leak(
+                r.any_of
+                    .into_iter()
+                    .map(|l| &*Box::leak(l.into()))
+                    .collect(),
+            ),
+        });
+        Pattern::lazy_in(source, required, Box::leak(Box::default()))
     }
 
     /// A pattern that was compiled (and so validated) while loading.
     pub fn compiled(source: &'static str, regex: Regex) -> Pattern {
         Pattern {
             source,
+            required: None,
             compiled: Box::leak(Box::new(OnceLock::from(Some(regex)))),
         }
     }
 
     /// The text of the named group `target` where this pattern matches, if it has one.
     pub fn target(&self, haystack: &[u8]) -> Option<Vec<u8>> {
+        if !self.may_match(haystack) {
+            return None;
+        }
         let re = self
             .compiled
             .get_or_init(|| Regex::new(self.source).ok())
@@ -106,6 +131,9 @@ impl Pattern {
     }
 
     pub fn is_match(&self, haystack: &[u8]) -> bool {
+        if !self.may_match(haystack) {
+            return false;
+        }
         self.compiled
             .get_or_init(|| Regex::new(self.source).ok())
             .as_ref()
@@ -113,9 +141,26 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    fn may_match(&self, haystack: &[u8]) -> bool {
+        self.required.is_none_or(|r| r.may_match(haystack))
+    }
+}
+
 impl std::fmt::Debug for Pattern {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "/{}/", self.source)
+        write!(f, "/{}/", self.source)?;
+        match self.required {
+            Some(r) => {
+                let lits: Vec<String> = r
+                    .any_of
+                    .iter()
+                    .map(|l| l.escape_ascii().to_string())
+                    .collect();
+                write!(f, " needs one of {lits:?} (at the start: {})", r.at_start)
+            }
+            None => Ok(()),
+        }
     }
 }
 
@@ -298,5 +343,73 @@ mod tests {
         let argv = [OsString::from("api"), OsString::from("mutation { x }")];
         assert!(arg.holds(&cl(&argv, &[])));
         assert!(args.holds(&cl(&argv, &[])));
+    }
+
+    fn patterns<'a>(c: &'a Conditions, out: &mut Vec<&'a Pattern>) {
+        for m in c.all {
+            match m {
+                Matcher::FlagValue { regex, .. } => out.push(regex),
+                Matcher::Arg(p) | Matcher::Args(p) | Matcher::Payload(p) => out.push(p),
+                Matcher::Env(vars) => out.extend(vars.iter().map(|(_, p)| p)),
+                _ => {}
+            }
+        }
+        if let Some(u) = c.unless {
+            patterns(u, out);
+        }
+    }
+
+    /// The prefilter may only say "no match" where the regex says so too: checked for every
+    /// bundled pattern against every word and line of every pack's examples, in several cases.
+    #[test]
+    fn the_prefilter_never_hides_a_match_of_a_bundled_pattern() {
+        use crate::rules::bundled::compiled;
+        use crate::rules::load::BUNDLED;
+        let mut haystacks: Vec<String> = Vec::new();
+        for b in BUNDLED {
+            let spec: super::super::model::PackSpec = serde_saphyr::from_str(b.text).unwrap();
+            for rule in &spec.rules {
+                for ex in rule.examples.iter().chain(&rule.not_examples) {
+                    let words = shlex::split(&ex.value).unwrap_or_default();
+                    haystacks.push(words[1..].join(" "));
+                    haystacks.extend(words);
+                }
+            }
+        }
+        let variants: Vec<String> = haystacks
+            .iter()
+            .flat_map(|h| {
+                [
+                    h.clone(),
+                    h.to_uppercase(),
+                    h.replace('s', "\u{17f}").replace('k', "\u{212a}"),
+                ]
+            })
+            .collect();
+        let (mut checked, mut with_literals) = (0, 0);
+        for i in 0..BUNDLED.len() {
+            let pack = compiled(i).unwrap();
+            let mut pats = Vec::new();
+            for rule in &pack.rules {
+                patterns(&rule.when, &mut pats);
+            }
+            for p in pats {
+                checked += 1;
+                let Some(required) = p.required else { continue };
+                with_literals += 1;
+                let re = Regex::new(p.source).unwrap();
+                for h in &variants {
+                    if re.is_match(h.as_bytes()) {
+                        assert!(
+                            required.may_match(h.as_bytes()),
+                            "{p:?} matches {h:?} but the prefilter said no"
+                        );
+                    }
+                }
+            }
+        }
+        // Patterns with no literal to check are mostly short flags (`^--?h(elp)?$`), cheap to
+        // compile; if none had literals, this test would prove nothing.
+        assert!(with_literals * 3 > checked, "{with_literals} of {checked}");
     }
 }

@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod load;
 pub mod matcher;
 pub mod model;
+pub mod prefilter;
 pub mod sql;
 mod tools_line;
 
