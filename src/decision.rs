@@ -80,12 +80,12 @@ fn source_label(s: &Source) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::compile::compile_pack;
+    use crate::rules::compile::{RegexCheck, compile_pack};
     use crate::rules::content::NoInputs;
 
     fn set(yaml: &str) -> RuleSet {
         let mut diags = Vec::new();
-        let pack = compile_pack("t.yaml", yaml, true, &mut diags).expect("pack");
+        let pack = compile_pack("t.yaml", yaml, RegexCheck::Full, &mut diags).expect("pack");
         assert!(diags.iter().all(|d| !d.is_error()), "{diags:?}");
         RuleSet {
             packs: vec![pack],

@@ -16,7 +16,7 @@ include!(concat!(env!("OUT_DIR"), "/bundled_compiled.rs"));
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::compile::compile_pack;
+    use crate::rules::compile::{RegexCheck, compile_pack};
     use crate::rules::load::{BUNDLED, bundled_label};
 
     #[test]
@@ -38,7 +38,8 @@ mod tests {
     fn build_time_packs_equal_the_packs_the_loader_parses() {
         for (i, b) in BUNDLED.iter().enumerate() {
             let mut diags = Vec::new();
-            let parsed = compile_pack(&bundled_label(b.name), b.text, false, &mut diags).unwrap();
+            let parsed =
+                compile_pack(&bundled_label(b.name), b.text, RegexCheck::Lazy, &mut diags).unwrap();
             let built = compiled(i).expect("compiled at build time");
             assert_eq!(built.file, parsed.file);
             assert_eq!(built.tools, parsed.tools);

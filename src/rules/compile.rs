@@ -44,15 +44,25 @@ fn at_of<T>(spanned: &Spanned<T>) -> (u32, u32) {
     at(&spanned.referenced)
 }
 
+/// How much of each regex `compile_pack` checks now. Compiling one can take milliseconds
+/// (`prefilter`), so only lint pays for it on every pattern.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegexCheck {
+    /// Nothing now; compiled on first use (bundled packs, linted in CI).
+    Lazy,
+    /// Parsed now, so a bad regex fails the load with its location; compiled on first use (user
+    /// files on the shim's path). One too large to compile then matches, so its rule applies.
+    Syntax,
+    /// Compiled now: also reports size limits and patterns that match anything (lint, `rules`).
+    Full,
+}
+
 /// Parse and validate `text`; push every problem onto `diags`. `None` when the file could not
 /// be read as a pack at all.
-///
-/// `validate` compiles every regex now, to report bad ones; without it (bundled packs on the
-/// shim's hot path, already linted in CI) regexes compile on first use.
 pub fn compile_pack(
     file: &str,
     text: &str,
-    validate: bool,
+    check: RegexCheck,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Pack> {
     let spec: PackSpec = match serde_saphyr::from_str(text) {
@@ -63,11 +73,7 @@ pub fn compile_pack(
         }
     };
     let file = leak_str(file);
-    let mut c = Compiler {
-        file,
-        validate,
-        diags,
-    };
+    let mut c = Compiler { file, check, diags };
     if spec.tools.value.is_empty() {
         c.push(
             Code::G012,
@@ -162,7 +168,7 @@ pub fn yaml_error(file: &str, err: &serde_saphyr::Error) -> Diagnostic {
 
 struct Compiler<'a> {
     file: &'static str,
-    validate: bool,
+    check: RegexCheck,
     diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -377,8 +383,19 @@ impl Compiler<'_> {
     }
 
     fn regex(&mut self, re: &Spanned<String>, id: &str) -> Option<Pattern> {
-        if !self.validate {
-            return Some(Pattern::lazy(leak_str(&re.value)));
+        let source = leak_str(&re.value);
+        match self.check {
+            RegexCheck::Lazy => return Some(Pattern::lazy(source)),
+            RegexCheck::Syntax => {
+                return match super::prefilter::parse(source) {
+                    Ok(hir) => Some(Pattern::lazy_parsed(source, &hir)),
+                    Err(err) => {
+                        self.invalid_regex(re, id, &err.to_string());
+                        None
+                    }
+                };
+            }
+            RegexCheck::Full => {}
         }
         match Regex::new(&re.value) {
             Ok(regex) => {
@@ -397,19 +414,24 @@ impl Compiler<'_> {
                 Some(Pattern::compiled(leak_str(&re.value), regex))
             }
             Err(err) => {
-                let detail = err.to_string();
-                let last = detail.lines().last().unwrap_or("invalid regex").trim();
-                let last = last.strip_prefix("error: ").unwrap_or(last);
-                self.push(
-                    Code::G005,
-                    at_of(re),
-                    format!("invalid regex `{}`: {last}", re.value),
-                    Some(id),
-                )
-                .set_hint("regex syntax is Rust's `regex` crate; in YAML, single-quote patterns with backslashes");
+                self.invalid_regex(re, id, &err.to_string());
                 None
             }
         }
+    }
+
+    fn invalid_regex(&mut self, re: &Spanned<String>, id: &str, detail: &str) {
+        let last = detail.lines().last().unwrap_or("invalid regex").trim();
+        let last = last.strip_prefix("error: ").unwrap_or(last);
+        self.push(
+            Code::G005,
+            at_of(re),
+            format!("invalid regex `{}`: {last}", re.value),
+            Some(id),
+        )
+        .set_hint(
+            "regex syntax is Rust's `regex` crate; in YAML, single-quote patterns with backslashes",
+        );
     }
 }
 

@@ -95,7 +95,16 @@ impl Pattern {
 
     /// `lazy_in` with a slot of its own, its literals found now.
     pub fn lazy(source: &'static str) -> Pattern {
-        let required = super::prefilter::required_literals(source).map(|r| Required {
+        match super::prefilter::parse(source) {
+            Ok(hir) => Pattern::lazy_parsed(source, &hir),
+            // Fails when first used, and so matches: see `lazy_in`.
+            Err(_) => Pattern::lazy_in(source, None, Box::leak(Box::default())),
+        }
+    }
+
+    /// `lazy` for a pattern already parsed into `hir`.
+    pub fn lazy_parsed(source: &'static str, hir: &regex_syntax::hir::Hir) -> Pattern {
+        let required = super::prefilter::required_of(hir).map(|r| Required {
             at_start: r.at_start,
             any_of: leak(
                 r.any_of
@@ -411,5 +420,15 @@ mod tests {
         // Patterns with no literal to check are mostly short flags (`^--?h(elp)?$`), cheap to
         // compile; if none had literals, this test would prove nothing.
         assert!(with_literals * 3 > checked, "{with_literals} of {checked}");
+    }
+
+    /// User files on the shim's path are parsed, not compiled; a pattern too large to compile
+    /// then fails when first used, and matches, so its rule still applies.
+    #[test]
+    fn a_pattern_too_large_to_compile_matches() {
+        let huge = r"\w{1000}{100}";
+        assert!(crate::rules::prefilter::parse(huge).is_ok());
+        assert!(Regex::new(huge).is_err());
+        assert!(Pattern::lazy(huge).is_match(b"x"));
     }
 }

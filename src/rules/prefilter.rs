@@ -76,19 +76,28 @@ impl<L> Required<L> {
     }
 }
 
-/// What every match of `pattern` must contain, or `None` when there is no short list of
-/// literals (the pattern can match without one, or has too many). `pattern` must be a valid
-/// regex; one that does not parse has no literals.
-pub fn required_literals(pattern: &str) -> Option<Required<Vec<Vec<u8>>>> {
-    use regex_syntax::hir::Look;
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    // As `regex::bytes` parses it: Unicode on, matches need not be UTF-8.
-    let hir = regex_syntax::ParserBuilder::new()
+/// `pattern` parsed as `regex::bytes` parses it: Unicode on, matches need not be UTF-8.
+/// Everything `Regex::new` rejects except patterns too large to compile.
+pub fn parse(pattern: &str) -> Result<regex_syntax::hir::Hir, Box<regex_syntax::Error>> {
+    regex_syntax::ParserBuilder::new()
         .utf8(false)
         .build()
         .parse(pattern)
-        .ok()?;
-    let hir = folded(&hir);
+        .map_err(Box::new)
+}
+
+/// What every match of `pattern` must contain, or `None` when there is no short list of
+/// literals (the pattern can match without one, or has too many). A pattern that does not
+/// parse has none.
+pub fn required_literals(pattern: &str) -> Option<Required<Vec<Vec<u8>>>> {
+    required_of(&parse(pattern).ok()?)
+}
+
+/// `required_literals` of a parsed pattern.
+pub fn required_of(hir: &regex_syntax::hir::Hir) -> Option<Required<Vec<Vec<u8>>>> {
+    use regex_syntax::hir::Look;
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = folded(hir);
     let anywhere = required(&hir);
     // Anchored by `^`: every match starts the haystack, so even one character rules out most.
     let at_start = hir
