@@ -25,6 +25,7 @@ fn main() {
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=src/rules/tools_line.rs");
     println!("cargo:rerun-if-changed=src/rules/model.rs");
+    link_order();
     let mut entries: Vec<_> = std::fs::read_dir("rules")
         .expect("rules/ directory")
         .map(|e| e.expect("readable rules/ entry").path())
@@ -324,4 +325,25 @@ fn conditions(m: &MatchSpec, st: &mut Statics) -> String {
         "Conditions {{ all: {}, unless: {unless} }}",
         st.array("Matcher", &all)
     )
+}
+
+/// Optional link-time layout for the release binary, set by `scripts/install` (README,
+/// Performance): a shim call touches a few hundred functions scattered over megabytes of
+/// code, and the page faults on those pages cost more than the instructions. Link arguments
+/// do not change symbol names, so a first link can report them (`GUARD_LINK_MAP`: write an
+/// lld map there) and a second can place the hot ones together (`GUARD_SYMBOL_ORDER`: an lld
+/// symbol-ordering file). Neither changes what the binary does.
+fn link_order() {
+    println!("cargo:rerun-if-env-changed=GUARD_LINK_MAP");
+    println!("cargo:rerun-if-env-changed=GUARD_SYMBOL_ORDER");
+    if let Some(map) = std::env::var_os("GUARD_LINK_MAP").filter(|v| !v.is_empty()) {
+        let map = map.to_str().expect("GUARD_LINK_MAP must be UTF-8");
+        println!("cargo:rustc-link-arg-bins=-Wl,-Map={map}");
+    }
+    if let Some(order) = std::env::var_os("GUARD_SYMBOL_ORDER").filter(|v| !v.is_empty()) {
+        let order = order.to_str().expect("GUARD_SYMBOL_ORDER must be UTF-8");
+        println!("cargo:rerun-if-changed={order}");
+        println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={order}");
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
 }

@@ -2,15 +2,16 @@
 # What guard costs per intercepted call, against the floor of any PATH shim, in one run.
 #
 # Times N calls of a no-op tool named `railway` (so guard loads and matches the bundled
-# Railway pack, 35 rules) running `railway status` three ways: direct, through a minimal static C shim that
-# only walks PATH and execs (the floor: one extra execve), and through guard with every
+# Railway pack) running `railway status` three ways: direct, through a minimal static C
+# shim that only walks PATH and execs (the floor: one extra execve), and through guard with every
 # bundled pack compiled in. Prints each per-call time and guard's added cost as a ratio to
 # the bare shim's, then repeats with 10x the rules (extra user rule files for other tools).
 #
 #   benches/shim-overhead.sh [N [ROUNDS]]   (default 1000 calls x 9 rounds; builds guard first)
 #
-# "guard" is the binary scripts/install builds (static and non-PIE on Linux/glibc, see
-# scripts/release-env); "dynamic" is a plain `cargo build --release`, for comparison.
+# "guard" is the binary scripts/install builds (scripts/build-release: static and non-PIE on
+# Linux/glibc, its hot path linked together); for comparison, "unordered" is the same build
+# without that layout and "dynamic" a plain `cargo build --release`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -20,11 +21,8 @@ trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked --quiet
 dynamic_bin=$PWD/target/release/guard
-source scripts/release-env
-cargo build --release --locked --quiet "${target_args[@]}"
-guard_bin=$dynamic_bin
-[ ${#target_args[@]} -eq 0 ] || guard_bin=$PWD/target/${target_args[1]}/release/guard
-mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/home"
+mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/guard-unordered-shims" "$work/home"
+guard_bin=$(scripts/build-release --keep-unordered "$work/guard-unordered")
 
 # The no-op "real" tool, static so its own start-up is as small as possible.
 printf 'int main(void){return 0;}\n' > "$work/noop.c"
@@ -62,6 +60,7 @@ export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$wo
 export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/guard-shims"
 mkdir -p "$work/guard-dynamic-shims"
 ln -s "$guard_bin" "$work/guard-shims/railway"
+ln -s "$work/guard-unordered" "$work/guard-unordered-shims/railway"
 ln -s "$dynamic_bin" "$work/guard-dynamic-shims/railway"
 
 # The timing driver: fork+exec N times and wait, no shell in between, pinned to one CPU so
@@ -101,20 +100,24 @@ median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 # Each variant is measured in ROUNDS interleaved rounds of N calls; the median round counts,
 # so a burst of noise on this shared VM lands in one round instead of in one variant.
 run_all() {
-    local r direct=() bare=() guard=() dynamic=()
+    local r direct=() bare=() guard=() unordered=() dynamic=()
     for r in $(seq 1 "$rounds"); do
         direct+=("$(measure "$work/bin:/usr/bin:/bin" "$work/bin/railway")")
         bare+=("$(measure "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/railway")")
         guard+=("$(measure "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/railway")")
+        unordered+=("$(GUARD_SHIM_DIR="$work/guard-unordered-shims" measure "$work/guard-unordered-shims:$work/bin:/usr/bin:/bin" "$work/guard-unordered-shims/railway")")
         dynamic+=("$(GUARD_SHIM_DIR="$work/guard-dynamic-shims" measure "$work/guard-dynamic-shims:$work/bin:/usr/bin:/bin" "$work/guard-dynamic-shims/railway")")
     done
     awk -v label="$1" \
         -v d="$(printf '%s\n' "${direct[@]}" | median)" \
         -v b="$(printf '%s\n' "${bare[@]}" | median)" \
         -v g="$(printf '%s\n' "${guard[@]}" | median)" \
+        -v u="$(printf '%s\n' "${unordered[@]}" | median)" \
         -v s="$(printf '%s\n' "${dynamic[@]}" | median)" 'BEGIN {
-        printf "%-24s direct %.3f ms | bare shim %.3f ms (+%.3f) | guard %.3f ms (+%.3f, %.2fx) | dynamic %.3f ms (+%.3f, %.2fx)\n",
-            label, d, b, b - d, g, g - d, (g - d) / (b - d), s, s - d, (s - d) / (b - d) }'
+        printf "%s: direct %.3f ms | bare shim %.3f ms (+%.3f)\n", label, d, b, b - d
+        printf "  guard     %.3f ms (+%.3f, %.2fx the bare shim'"'"'s added cost)\n", g, g - d, (g - d) / (b - d)
+        printf "  unordered %.3f ms (+%.3f, %.2fx)  no hot-path layout\n", u, u - d, (u - d) / (b - d)
+        printf "  dynamic   %.3f ms (+%.3f, %.2fx)  plain cargo build --release\n", s, s - d, (s - d) / (b - d) }'
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); median of $rounds rounds of $n calls each"
