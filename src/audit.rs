@@ -99,10 +99,14 @@ impl Caller {
         let uid = nix::unistd::getuid().as_raw();
         // The terminal the call is attached to, if any of stdin, stdout, stderr is one.
         let tty = [0, 1, 2].into_iter().find_map(|fd| {
+            use std::io::IsTerminal as _;
             // SAFETY: fds 0-2 stay open for the life of the process; borrowed only here.
             let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-            nix::unistd::ttyname(fd)
-                .ok()
+            // isatty first: one ioctl, where ttyname zeroes a 4 KiB buffer on the heap (three
+            // pages and 13k instructions for an agent's call, which has no terminal).
+            fd.is_terminal()
+                .then(|| nix::unistd::ttyname(fd).ok())
+                .flatten()
                 .map(|p| p.display().to_string())
         });
         Caller {

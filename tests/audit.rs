@@ -30,6 +30,8 @@ fn each_outcome_is_recorded_with_who_what_and_how() {
     assert_eq!(lines[0]["approved_by"], "none");
     assert_eq!(lines[0]["agent"], "gemini-cli");
     assert_eq!(lines[0]["argv"][1], "status");
+    // assert_cmd gives the call pipes, no terminal (a_confirmed_run_is_audited_... has one).
+    assert_eq!(lines[0]["tty"], serde_json::Value::Null);
     assert_eq!(lines[1]["decision"], "deny");
     assert_eq!(lines[1]["outcome"], "refused");
     assert_eq!(lines[1]["rules"][0], "t.drop");
