@@ -184,6 +184,35 @@ fn a_broken_rule_file_refuses_its_own_tools_and_fails_lint() {
 }
 
 #[test]
+fn a_large_rule_file_for_other_tools_is_not_read_through() {
+    let sb = sandbox_with_tool();
+    // Its `tools:` line is in the first 4 KiB; past that it is not even UTF-8. The shim for
+    // `tool` skips it from its first line; lint, which reads every file whole, refuses it.
+    let mut text = b"tools: [other]\nrules:\n".to_vec();
+    text.resize(64 * 1024, b'#');
+    text.extend_from_slice(b"\n\xff\xfe\n");
+    std::fs::write(sb.path("config/guard/rules/other.yaml"), text).unwrap();
+    sb.run("tool").arg("status").assert().success();
+    sb.guard()
+        .arg("lint")
+        .assert()
+        .code(1)
+        .stdout(contains("other.yaml"));
+}
+
+#[test]
+fn a_tools_line_past_the_first_4_kib_is_still_read() {
+    let sb = Sandbox::new();
+    sb.fake_tool("tool");
+    sb.install(&["tool"]);
+    let header = format!("# {}\n", "x".repeat(100)).repeat(50);
+    sb.user_rules("late.yaml", &format!("{header}{DENY_DROP}"));
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+    sb.run("tool").arg("status").assert().success();
+}
+
+#[test]
 fn a_corrupt_config_refuses() {
     let sb = sandbox_with_tool();
     sb.write("config/guard/config.yaml", "disable: {not: a list}\n");

@@ -148,13 +148,13 @@ pub fn rule_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
 /// other tools only is skipped unparsed: the shim pays for its own tool's rules, not every
 /// file's (its own tool's shim, and `guard lint`, still refuse it if it is broken).
 pub fn compile_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> Option<Pack> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => {
-            if let Scope::Tool(tool) = scope
-                && tools_line(&text).is_some_and(|tools| !tools.iter().any(|t| t == tool))
-            {
-                return None;
-            }
+    let tool = match scope {
+        Scope::Tool(tool) => Some(tool),
+        Scope::All => None,
+    };
+    match read_unless_for_others(path, tool) {
+        Ok(None) => None,
+        Ok(Some(text)) => {
             // The shim's path parses each regex; lint and `guard rules` compile them too.
             let check = match scope {
                 Scope::Tool(_) => RegexCheck::Syntax,
@@ -167,6 +167,35 @@ pub fn compile_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> O
             None
         }
     }
+}
+
+/// The file's text, or `None` when its one-line `tools:` names only tools other than `tool`.
+/// That line is looked for in the first 4 KiB (whole lines only), so a shim does not read
+/// a large rule file for other tools through; past it, the rest is read and parsed.
+fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<Option<String>> {
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path)?;
+    let mut text = Vec::new();
+    if let Some(tool) = tool {
+        (&mut file).take(4096).read_to_end(&mut text)?;
+        let whole_lines = match text.iter().rposition(|&b| b == b'\n') {
+            _ if text.len() < 4096 => &text[..],
+            Some(end) => &text[..=end],
+            None => &[],
+        };
+        if let Ok(head) = std::str::from_utf8(whole_lines)
+            && tools_line(head).is_some_and(|tools| !tools.iter().any(|t| t == tool))
+        {
+            return Ok(None);
+        }
+    }
+    file.read_to_end(&mut text)?;
+    String::from_utf8(text).map(Some).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
 }
 
 /// G011 for a rule or config file (or directory) that cannot be read.
