@@ -124,6 +124,9 @@ struct Statics {
     code: String,
     count: usize,
     patterns: usize,
+    /// The `REGEXES` slot of each distinct source: rules that share a pattern share its
+    /// compiled regex (the curl pack's Railway URL pattern appears in four rules).
+    slots: std::collections::HashMap<String, usize>,
 }
 
 impl Statics {
@@ -141,9 +144,13 @@ impl Statics {
         format!("&{name}")
     }
 
-    /// A lazily compiled pattern with its own slot in `REGEXES`.
+    /// A lazily compiled pattern with its slot in `REGEXES`.
     fn pattern(&mut self, source: &str) -> String {
-        self.patterns += 1;
+        let next = self.patterns;
+        let slot = *self.slots.entry(source.to_string()).or_insert(next);
+        if slot == next {
+            self.patterns += 1;
+        }
         let required = prefilter::required_literals(source).map_or("None".to_string(), |r| {
             // Folded literals are valid UTF-8: `required_literals` keeps only those.
             let lits = r
@@ -156,10 +163,7 @@ impl Statics {
                 list(lits, bytes)
             )
         });
-        format!(
-            "Pattern::lazy_in({source:?}, {required}, &REGEXES[{}])",
-            self.patterns - 1
-        )
+        format!("Pattern::lazy_in({source:?}, {required}, &REGEXES[{slot}])")
     }
 
     fn one(&mut self, ty: &str, value: String) -> String {
