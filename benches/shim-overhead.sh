@@ -2,16 +2,17 @@
 # What guard costs per intercepted call, against the floor of any PATH shim, in one run.
 #
 # Times N calls of a no-op tool named `railway` (so guard loads and matches the bundled
-# Railway pack) running `railway status` three ways: direct, through a minimal static C
-# shim that only walks PATH and execs (the floor: one extra execve), and through guard with every
-# bundled pack compiled in. Prints each per-call time and guard's added cost as a ratio to
-# the bare shim's, then repeats with 10x the rules (extra user rule files for other tools).
+# Railway pack) running `railway status`: direct, through a minimal static C shim that only
+# walks PATH and execs (the floor: one extra execve), and through guard with every bundled
+# pack compiled in. Prints each per-call time and guard's added cost as a ratio to the bare
+# shim's, then repeats with 10x the rules in user files for other tools.
 #
 #   benches/shim-overhead.sh [N [ROUNDS]]   (default 1000 calls x 9 rounds; builds guard first)
 #
 # "guard" is the binary scripts/install builds (scripts/build-release: static and non-PIE on
-# Linux/glibc, its hot path linked together); for comparison, "unordered" is the same build
-# without that layout and "dynamic" a plain `cargo build --release`.
+# Linux/glibc, its hot path linked together). For comparison: "unordered" is the same build
+# without that layout, "10x packs" the same build with ten more bundled packs (10x the
+# rules, for other tools), "dynamic" a plain `cargo build --release`. Four release builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -19,8 +20,25 @@ rounds=${2:-9}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+# A pack of $2 rules for tool other$1 (the 10x cases below).
+pack() {
+    echo "tools: [other$1]"
+    echo "rules:"
+    for j in $(seq 1 "$2"); do
+        printf '  - id: other%s.r%s\n    action: deny\n    reason: r\n    match: {command: [w%s], arg: %s}\n    examples: ["other%s w%s x"]\n' \
+            "$1" "$j" "$j" "'(?i)^x'" "$1" "$j"
+    done
+}
+rules=$(cat rules/*.yaml | grep -c '^  - id:')
+
 cargo build --release --locked --quiet
-mkdir -p "$work/bin" "$work/bare" "$work/guard-shims" "$work/guard-unordered-shims" "$work/home"
+mkdir -p "$work/bin" "$work/bare" "$work/home"
+# 10x the rules, bundled: the same build from a copy of the source with ten more packs, for
+# other tools. A call finds its tool's packs by a generated index and never reads the others.
+mkdir -p "$work/src-10x"
+cp -r Cargo.toml Cargo.lock build.rs src rules benches tests scripts "$work/src-10x/"
+for i in $(seq 1 10); do pack "$i" "$rules" > "$work/src-10x/rules/other$i.yaml"; done
+cp "$(CARGO_TARGET_DIR=$PWD/target "$work/src-10x/scripts/build-release")" "$work/guard-10x-bundled"
 built=$(scripts/build-release --keep-unordered "$work/guard-unordered")
 # Every variant runs from a copy, as `cargo install` leaves it. The kernel caches a file the
 # linker wrote through mmap in small pages and a copied one in large folios, which need
@@ -28,7 +46,6 @@ built=$(scripts/build-release --keep-unordered "$work/guard-unordered")
 cp "$built" "$work/guard"
 cp target/release/guard "$work/guard-dynamic"
 guard_bin=$work/guard
-dynamic_bin=$work/guard-dynamic
 
 # The no-op "real" tool, static so its own start-up is as small as possible.
 printf 'int main(void){return 0;}\n' > "$work/noop.c"
@@ -64,10 +81,10 @@ ln -s bare-shim "$work/bare/railway"
 # guard's shim, installed the way a user does it.
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/guard-shims"
-mkdir -p "$work/guard-dynamic-shims"
-ln -s "$guard_bin" "$work/guard-shims/railway"
-ln -s "$work/guard-unordered" "$work/guard-unordered-shims/railway"
-ln -s "$dynamic_bin" "$work/guard-dynamic-shims/railway"
+for v in guard guard-unordered guard-10x-bundled guard-dynamic; do
+    mkdir -p "$work/$v-shims"
+    ln -s "$work/$v" "$work/$v-shims/railway"
+done
 
 # The timing driver: fork+exec N times and wait, no shell in between, pinned to one CPU so
 # the scheduler moving processes between cores does not add noise.
@@ -101,46 +118,44 @@ measure() { # PATH, program: per-call ms of N calls
     PATH="$1" "$work/drive" "$n" "$2" railway status
 }
 
+through() { # variant: per-call ms through its shim
+    GUARD_SHIM_DIR="$work/$1-shims" measure "$work/$1-shims:$work/bin:/usr/bin:/bin" "$work/$1-shims/railway"
+}
+
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
 # Each variant is measured in ROUNDS interleaved rounds of N calls; the median round counts,
 # so a burst of noise on this shared VM lands in one round instead of in one variant.
 run_all() {
-    local r direct=() bare=() guard=() unordered=() dynamic=()
+    local r direct=() bare=() guard=() unordered=() bundled10=() dynamic=()
     for r in $(seq 1 "$rounds"); do
         direct+=("$(measure "$work/bin:/usr/bin:/bin" "$work/bin/railway")")
         bare+=("$(measure "$work/bare:$work/bin:/usr/bin:/bin" "$work/bare/railway")")
-        guard+=("$(measure "$work/guard-shims:$work/bin:/usr/bin:/bin" "$work/guard-shims/railway")")
-        unordered+=("$(GUARD_SHIM_DIR="$work/guard-unordered-shims" measure "$work/guard-unordered-shims:$work/bin:/usr/bin:/bin" "$work/guard-unordered-shims/railway")")
-        dynamic+=("$(GUARD_SHIM_DIR="$work/guard-dynamic-shims" measure "$work/guard-dynamic-shims:$work/bin:/usr/bin:/bin" "$work/guard-dynamic-shims/railway")")
+        guard+=("$(through guard)")
+        unordered+=("$(through guard-unordered)")
+        bundled10+=("$(through guard-10x-bundled)")
+        dynamic+=("$(through guard-dynamic)")
     done
     awk -v label="$1" \
         -v d="$(printf '%s\n' "${direct[@]}" | median)" \
         -v b="$(printf '%s\n' "${bare[@]}" | median)" \
         -v g="$(printf '%s\n' "${guard[@]}" | median)" \
         -v u="$(printf '%s\n' "${unordered[@]}" | median)" \
+        -v t="$(printf '%s\n' "${bundled10[@]}" | median)" \
         -v s="$(printf '%s\n' "${dynamic[@]}" | median)" 'BEGIN {
         printf "%s: direct %.3f ms | bare shim %.3f ms (+%.3f)\n", label, d, b, b - d
         printf "  guard     %.3f ms (+%.3f, %.2fx the bare shim'"'"'s added cost)\n", g, g - d, (g - d) / (b - d)
         printf "  unordered %.3f ms (+%.3f, %.2fx)  no hot-path layout\n", u, u - d, (u - d) / (b - d)
+        printf "  10x packs %.3f ms (+%.3f, %.2fx)  ten more bundled packs, for other tools\n", t, t - d, (t - d) / (b - d)
         printf "  dynamic   %.3f ms (+%.3f, %.2fx)  plain cargo build --release\n", s, s - d, (s - d) / (b - d) }'
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); median of $rounds rounds of $n calls each"
 run_all "bundled packs"
 
-# 10x the rules: user rule files for other tools (the shim must not pay for them).
+# 10x the rules in user files for other tools: each costs an open and a read of its head
+# per call, for its one-line `tools:`.
 mkdir -p "$XDG_CONFIG_HOME/guard/rules"
-rules=$("$guard_bin" rules | wc -l)
-for i in $(seq 1 10); do
-    {
-        echo "tools: [other$i]"
-        echo "rules:"
-        for j in $(seq 1 "$rules"); do
-            printf '  - id: other%s.r%s\n    action: deny\n    reason: r\n    match: {command: [w%s], arg: %s}\n    examples: ["other%s w%s x"]\n' \
-                "$i" "$j" "$j" "'(?i)^x'" "$i" "$j"
-        done
-    } > "$XDG_CONFIG_HOME/guard/rules/other$i.yaml"
-done
+for i in $(seq 1 10); do pack "$i" "$rules" > "$XDG_CONFIG_HOME/guard/rules/other$i.yaml"; done
 echo "rules in effect: $("$guard_bin" rules | wc -l)"
 run_all "10x rules (user layer)"
