@@ -181,13 +181,9 @@ fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<Op
     let mut text = Vec::with_capacity(4096);
     if let Some(tool) = tool {
         (&mut file).take(4096).read_to_end(&mut text)?;
-        let whole_lines = match text.iter().rposition(|&b| b == b'\n') {
-            _ if text.len() < 4096 => &text[..],
-            Some(end) => &text[..=end],
-            None => &[],
-        };
-        if let Ok(head) = std::str::from_utf8(whole_lines)
-            && tools_line(head).is_some_and(|tools| !tools.iter().any(|t| t == tool))
+        if let Some(line) = first_tools_line(&text, text.len() < 4096)
+            && let Ok(line) = std::str::from_utf8(line)
+            && tools_line(line).is_some_and(|tools| !tools.iter().any(|t| t == tool))
         {
             return Ok(None);
         }
@@ -201,6 +197,25 @@ fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<Op
             "stream did not contain valid UTF-8",
         )
     })
+}
+
+/// The first line of `head` that starts with `tools:` (the one `tools_line` reads), with its
+/// newline, if it is whole: the last line counts only when `head` is the `whole` file.
+/// Searched as bytes, so only that line need be checked as UTF-8.
+fn first_tools_line(head: &[u8], whole: bool) -> Option<&[u8]> {
+    let mut start = 0;
+    while start < head.len() {
+        let end = match memchr::memchr(b'\n', &head[start..]) {
+            Some(i) => start + i + 1,
+            None if whole => head.len(),
+            None => return None,
+        };
+        if head[start..end].starts_with(b"tools:") {
+            return Some(&head[start..end]);
+        }
+        start = end;
+    }
+    None
 }
 
 /// G011 for a rule or config file (or directory) that cannot be read.
@@ -238,6 +253,26 @@ pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_tools_line_is_found_in_a_head_only_when_whole() {
+        let head = b"# c\n  tools: [x]\ntools: [a, b]\r\nrules:\n";
+        let line = first_tools_line(head, false).unwrap();
+        assert_eq!(line, b"tools: [a, b]\r\n");
+        let line = std::str::from_utf8(line).unwrap();
+        assert_eq!(
+            tools_line(line),
+            Some(vec!["a".to_string(), "b".to_string()])
+        );
+        // Cut off by the 4 KiB limit: not whole, so the file is read on and parsed.
+        assert_eq!(first_tools_line(b"# c\ntools: [a, b", false), None);
+        // The whole file, with no final newline.
+        assert_eq!(
+            first_tools_line(b"tools: [a]", true),
+            Some(&b"tools: [a]"[..])
+        );
+        assert_eq!(first_tools_line(b"# only comments\n", true), None);
+    }
 
     #[test]
     fn the_build_time_tool_index_agrees_with_the_parsed_packs() {
