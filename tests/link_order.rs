@@ -17,33 +17,38 @@ fn line(depth: usize, name: &str) -> String {
 }
 
 fn lld_map() -> String {
-    let mut map =
-        String::from("             VMA              LMA     Size Align Out     In      Symbol\n");
-    map += &line(1, ".rodata");
-    map += &line(
-        9,
-        "guard.o:(.rodata._ZN5guard4shim3run17h1111111111111111E)",
-    );
-    map += &line(17, "guard::shim::run::h1111111111111111");
-    map += &line(1, ".text");
-    map += &line(9, "libc.a(memcpy.o):(.text)");
-    map += &line(17, "memcpy");
-    map += &line(17, "__memcpy_sse2");
-    map += &line(9, "guard.o:(.text._ZN5guard4shim3run17h0123456789abcdefE)");
-    map += &line(17, "guard::shim::run::h0123456789abcdef");
-    map += &line(
-        9,
-        "guard.o:(.text.unlikely._ZN5guard4cold17hfedcba9876543210E)",
-    );
-    map += &line(17, "guard::cold::hfedcba9876543210");
-    map += &line(
-        9,
-        "guard.o:(.text._ZN5alloc3fmt6format17h2222222222222222E.llvm.12)",
-    );
-    map += &line(17, "alloc::fmt::format::h2222222222222222 (.12)");
-    map += &line(9, "guard.o:(.text._RNvCs1_5alloc7realloc)");
-    map += &line(17, "alloc::realloc");
-    map
+    let lines = [
+        (1, ".rodata"),
+        (
+            9,
+            "guard.o:(.rodata._ZN5guard4shim3run17h1111111111111111E)",
+        ),
+        (17, "guard::shim::run::h1111111111111111"),
+        (1, ".text"),
+        (9, "libc.a(memcpy.o):(.text)"),
+        (17, "memcpy"),
+        (17, "__memcpy_sse2"),
+        (9, "guard.o:(.text._ZN5guard4shim3run17h0123456789abcdefE)"),
+        (17, "guard::shim::run::h0123456789abcdef"),
+        (
+            9,
+            "guard.o:(.text.unlikely._ZN5guard4cold17hfedcba9876543210E)",
+        ),
+        (17, "guard::cold::hfedcba9876543210"),
+        (
+            9,
+            "guard.o:(.text._ZN5alloc3fmt6format17h2222222222222222E.llvm.12)",
+        ),
+        (17, "alloc::fmt::format::h2222222222222222 (.12)"),
+        (9, "guard.o:(.text._RNvCs1_5alloc7realloc)"),
+        (17, "alloc::realloc"),
+    ];
+    let header = "             VMA              LMA     Size Align Out     In      Symbol\n";
+    let body: String = lines
+        .iter()
+        .map(|(depth, name)| line(*depth, name))
+        .collect();
+    format!("{header}{body}")
 }
 
 fn link_order(map: &str, hot: &str) -> assert_cmd::assert::Assert {

@@ -150,20 +150,14 @@ pub fn rule_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
 /// other tools only is skipped unparsed: the shim pays for its own tool's rules, not every
 /// file's (its own tool's shim, and `guard lint`, still refuse it if it is broken).
 pub fn compile_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> Option<Pack> {
-    let tool = match scope {
-        Scope::Tool(tool) => Some(tool),
-        Scope::All => None,
+    // The shim's path parses each regex; lint and `guard rules` compile them too.
+    let (tool, check) = match scope {
+        Scope::Tool(tool) => (Some(tool), RegexCheck::Syntax),
+        Scope::All => (None, RegexCheck::Full),
     };
     match read_unless_for_others(path, tool) {
         Ok(None) => None,
-        Ok(Some(text)) => {
-            // The shim's path parses each regex; lint and `guard rules` compile them too.
-            let check = match scope {
-                Scope::Tool(_) => RegexCheck::Syntax,
-                Scope::All => RegexCheck::Full,
-            };
-            compile_pack(&path.display().to_string(), &text, check, diags)
-        }
+        Ok(Some(text)) => compile_pack(&path.display().to_string(), &text, check, diags),
         Err(e) => {
             diags.push(unreadable(path, &e));
             None
@@ -177,11 +171,12 @@ pub fn compile_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> O
 fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<Option<String>> {
     use std::io::Read as _;
     let mut file = std::fs::File::open(path)?;
+    const HEAD: usize = 4096;
     // Room for the head up front: read_to_end would otherwise grow it 32 bytes at a time.
-    let mut text = Vec::with_capacity(4096);
+    let mut text = Vec::with_capacity(HEAD);
     if let Some(tool) = tool {
-        (&mut file).take(4096).read_to_end(&mut text)?;
-        if let Some(line) = first_tools_line(&text, text.len() < 4096)
+        (&mut file).take(HEAD as u64).read_to_end(&mut text)?;
+        if let Some(line) = first_tools_line(&text, text.len() < HEAD)
             && let Ok(line) = std::str::from_utf8(line)
             && tools_line(line).is_some_and(|tools| !tools.iter().any(|t| t == tool))
         {

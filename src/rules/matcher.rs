@@ -106,12 +106,7 @@ impl Pattern {
     pub fn lazy_parsed(source: &'static str, hir: &regex_syntax::hir::Hir) -> Pattern {
         let required = super::prefilter::required_of(hir).map(|r| Required {
             at_start: r.at_start,
-            any_of: leak(
-                r.any_of
-                    .into_iter()
-                    .map(|l| &*Box::leak(l.into()))
-                    .collect(),
-            ),
+            any_of: leak(r.any_of.into_iter().map(leak).collect()),
         });
         Pattern::lazy_in(source, required, Box::leak(Box::default()))
     }
@@ -130,29 +125,25 @@ impl Pattern {
         if !self.may_match(haystack) {
             return None;
         }
-        let re = self
-            .compiled
-            .get_or_init(|| Regex::new(self.source).ok())
-            .as_ref()?;
-        re.captures(haystack)?
+        self.regex()?
+            .captures(haystack)?
             .name("target")
             .map(|m| m.as_bytes().to_vec())
     }
 
     pub fn is_match(&self, haystack: &[u8]) -> bool {
-        if !self.may_match(haystack) {
-            return false;
-        }
+        self.may_match(haystack) && self.regex().is_none_or(|re| re.is_match(haystack))
+    }
+
+    fn may_match(&self, haystack: &[u8]) -> bool {
+        self.required.is_none_or(|r| r.may_match(haystack))
+    }
+
+    /// Compiled on first use; `None` if it does not compile.
+    fn regex(&self) -> Option<&Regex> {
         self.compiled
             .get_or_init(|| Regex::new(self.source).ok())
             .as_ref()
-            .is_none_or(|re| re.is_match(haystack))
-    }
-}
-
-impl Pattern {
-    fn may_match(&self, haystack: &[u8]) -> bool {
-        self.required.is_none_or(|r| r.may_match(haystack))
     }
 }
 
