@@ -13,6 +13,8 @@ pub struct Dirs {
     pub data: PathBuf,
     /// `$XDG_STATE_HOME/guard`: pending requests, grants, the audit log.
     pub state: PathBuf,
+    /// `$XDG_CACHE_HOME/guard`: the user rule files' index (`rules::index`).
+    pub cache: PathBuf,
 }
 
 impl Dirs {
@@ -35,6 +37,7 @@ impl Dirs {
             config: xdg("XDG_CONFIG_HOME", ".config"),
             data: xdg("XDG_DATA_HOME", ".local/share"),
             state: xdg("XDG_STATE_HOME", ".local/state"),
+            cache: xdg("XDG_CACHE_HOME", ".cache"),
         }
     }
 
@@ -45,6 +48,7 @@ impl Dirs {
             config: root.join("config"),
             data: root.join("data"),
             state: root.join("state"),
+            cache: root.join("cache"),
         }
     }
 
@@ -54,6 +58,11 @@ impl Dirs {
 
     pub fn user_rules(&self) -> PathBuf {
         self.config.join("rules")
+    }
+
+    /// Which user rule files name which tools: a cache, rebuilt whenever it is unusable.
+    pub fn rules_index(&self) -> PathBuf {
+        self.cache.join("rules-index")
     }
 
     pub fn system_config(&self) -> PathBuf {

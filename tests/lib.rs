@@ -17,5 +17,6 @@ mod link_order;
 mod lint;
 mod railway;
 mod rm;
+mod rule_index;
 mod shim;
 mod where_others_fail;

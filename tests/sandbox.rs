@@ -20,7 +20,7 @@ impl Sandbox {
             .unwrap();
         let sb = Sandbox { root };
         for d in [
-            "home", "config", "data", "state", "etc", "bin", "shims", "calls",
+            "home", "config", "data", "state", "cache", "etc", "bin", "shims", "calls",
         ] {
             std::fs::create_dir_all(sb.path(d)).unwrap();
         }
@@ -122,6 +122,7 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_DATA_HOME", self.path("data"))
             .env("XDG_STATE_HOME", self.path("state"))
+            .env("XDG_CACHE_HOME", self.path("cache"))
             .env("GUARD_SYSTEM_DIR", self.path("etc"))
             .env("GUARD_SHIM_DIR", self.shims())
             .current_dir(self.root.path());

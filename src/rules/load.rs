@@ -4,8 +4,12 @@
 use super::RuleSet;
 use super::compile::{Pack, RegexCheck, compile_pack};
 use super::diagnostic::{Code, Diagnostic};
+use super::index::{self, Index, Stamp};
 use super::tools_line::tools_line;
 use crate::paths::Dirs;
+use nix::fcntl::AtFlags;
+use std::ffi::OsStr;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
 
 pub struct BundledPack {
@@ -89,9 +93,15 @@ pub fn load_with_diagnostics(
     // Bundled ids are unique (a unit test checks it), so with no other file there is nothing
     // to compare: the shim skips hashing every id.
     let bundled_only = packs.len();
-    for dir in [dirs.system_rules(), dirs.user_rules()] {
-        for file in rule_files(&dir, &mut diags) {
-            packs.extend(compile_file(&file, scope, &mut diags));
+    for file in rule_files(&dirs.system_rules(), &mut diags) {
+        packs.extend(compile_file(&file, scope, &mut diags));
+    }
+    match scope {
+        Scope::Tool(tool) => user_layer_for(tool, dirs, true, &mut packs, &mut diags),
+        Scope::All => {
+            for file in rule_files(&dirs.user_rules(), &mut diags) {
+                packs.extend(compile_file(&file, scope, &mut diags));
+            }
         }
     }
     for file in extra {
@@ -128,47 +138,161 @@ pub fn load_with_diagnostics(
 
 /// `*.yaml` and `*.yml` in `dir`, sorted. A missing directory is an empty layer.
 pub fn rule_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+    match rule_names(dir) {
+        Ok(names) => names
+            .iter()
+            .map(|n| dir.join(OsStr::from_bytes(n)))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
             diags.push(unreadable(dir, &e));
-            return Vec::new();
+            Vec::new()
         }
+    }
+}
+
+/// The names of the `*.yaml` and `*.yml` files in `dir`, in byte order.
+fn rule_names(dir: &Path) -> std::io::Result<Vec<Vec<u8>>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let name = entry?.file_name().into_vec();
+        if name.ends_with(b".yaml") || name.ends_with(b".yml") {
+            names.push(name);
+        }
+    }
+    names.sort_unstable();
+    Ok(names)
+}
+
+/// The user layer for one tool's shim. A file whose index entry (`rules::index`) names only
+/// other tools costs a stat; every other file is read as it would be without the index, and
+/// what the reads learn is written back to it. `trust_listing`: whether the directory's
+/// listing may come from the index (false on the retry after it named a file that is gone).
+fn user_layer_for(
+    tool: &str,
+    dirs: &Dirs,
+    trust_listing: bool,
+    packs: &mut Vec<Pack>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let dir = dirs.user_rules();
+    let dir_fd = match std::fs::File::open(&dir) {
+        Ok(fd) => fd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => return diags.push(unreadable(&dir, &e)),
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
-    // One directory, so byte order of the paths is name order (and much cheaper than
-    // comparing Paths component by component).
-    files.sort_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
-    files
+    // Before any stat the index judges by it (`Stamp::settled`).
+    let now = index::now_secs();
+    let reported = diags.len();
+    let euid = nix::unistd::geteuid().as_raw();
+    let dir_stamp = nix::sys::stat::fstat(&dir_fd).ok().map(|st| Stamp::of(&st));
+    let index_path = dirs.rules_index();
+    let old = Index::read(&index_path, dir.as_os_str().as_bytes());
+    let listed = dir_stamp
+        .filter(|_| trust_listing)
+        .and_then(|stamp| old.listing(&stamp, euid));
+    let names = match listed {
+        Some(names) => names.to_vec(),
+        None => match rule_names(&dir) {
+            Ok(names) => names,
+            Err(e) => return diags.push(unreadable(&dir, &e)),
+        },
+    };
+    let mut new = Index::new(dir.as_os_str().as_bytes());
+    if let Some(stamp) = dir_stamp {
+        new.set_listing(stamp, &names, now, euid);
+    }
+    let mut found = Vec::new();
+    for name in &names {
+        let stamp = match nix::sys::stat::fstatat(&dir_fd, name.as_slice(), AtFlags::empty()) {
+            Ok(st) => Some(Stamp::of(&st)),
+            // Listed by the index yet gone: list the directory itself.
+            Err(nix::errno::Errno::ENOENT) if listed.is_some() => {
+                diags.truncate(reported);
+                return user_layer_for(tool, dirs, false, packs, diags);
+            }
+            Err(_) => None,
+        };
+        if let Some(stamp) = stamp
+            && let Some(tools) = old.tools(name, &stamp, euid)
+            && !tools.iter().any(|t| t == tool)
+        {
+            new.record(name, stamp, tools, now, euid);
+            continue;
+        }
+        let path = dir.join(OsStr::from_bytes(name));
+        let read = read_file(&path, Scope::Tool(tool), diags);
+        found.extend(read.pack);
+        if let (Some(stamp), Some(tools)) = (stamp, read.tools) {
+            new.record(name, stamp, &tools, now, euid);
+        }
+    }
+    packs.append(&mut found);
+    if new != old {
+        // A cache: when it cannot be written, the next call reads the files again.
+        let _ = new.write(&index_path);
+    }
 }
 
 /// Compile one rule file. For a single tool's scope, a file whose one-line `tools:` names
 /// other tools only is skipped unparsed: the shim pays for its own tool's rules, not every
 /// file's (its own tool's shim, and `guard lint`, still refuse it if it is broken).
 pub fn compile_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> Option<Pack> {
+    read_file(path, scope, diags).pack
+}
+
+/// A rule file read for a scope.
+struct FileRead {
+    /// Its rules, unless it is for other tools only or broken.
+    pack: Option<Pack>,
+    /// The tools it names, when they were read without an error (for the index).
+    tools: Option<Vec<String>>,
+}
+
+fn read_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> FileRead {
     // The shim's path parses each regex; lint and `guard rules` compile them too.
     let (tool, check) = match scope {
         Scope::Tool(tool) => (Some(tool), RegexCheck::Syntax),
         Scope::All => (None, RegexCheck::Full),
     };
     match read_unless_for_others(path, tool) {
-        Ok(None) => None,
-        Ok(Some(text)) => compile_pack(&path.display().to_string(), &text, check, diags),
+        Ok(Head::Others(tools)) => FileRead {
+            pack: None,
+            tools: Some(tools),
+        },
+        Ok(Head::Text(text)) => {
+            let errors = |d: &[Diagnostic]| d.iter().filter(|d| d.is_error()).count();
+            let before = errors(diags);
+            let pack = compile_pack(&path.display().to_string(), &text, check, diags);
+            let clean = errors(diags) == before;
+            let tools = pack
+                .as_ref()
+                .filter(|_| clean)
+                .map(|p| p.tools.iter().map(ToString::to_string).collect());
+            FileRead { pack, tools }
+        }
         Err(e) => {
             diags.push(unreadable(path, &e));
-            None
+            FileRead {
+                pack: None,
+                tools: None,
+            }
         }
     }
 }
 
-/// The file's text, or `None` when its one-line `tools:` names only tools other than `tool`.
-/// That line is looked for in the first 4 KiB (whole lines only), so a shim does not read
-/// a large rule file for other tools through; past it, the rest is read and parsed.
-fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<Option<String>> {
+/// What the head of a rule file told.
+enum Head {
+    /// Its one-line `tools:` names only other tools than the one asked for: these.
+    Others(Vec<String>),
+    /// The whole file, to parse.
+    Text(String),
+}
+
+/// The file's text, or its tools when its one-line `tools:` names only tools other than
+/// `tool`. That line is looked for in the first 4 KiB (whole lines only), so a shim does not
+/// read a large rule file for other tools through; past it, the rest is read and parsed.
+fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<Head> {
     use std::io::Read as _;
     let mut file = std::fs::File::open(path)?;
     const HEAD: usize = 4096;
@@ -178,15 +302,16 @@ fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<Op
         (&mut file).take(HEAD as u64).read_to_end(&mut text)?;
         if let Some(line) = first_tools_line(&text, text.len() < HEAD)
             && let Ok(line) = std::str::from_utf8(line)
-            && tools_line(line).is_some_and(|tools| !tools.iter().any(|t| t == tool))
+            && let Some(tools) = tools_line(line)
+            && !tools.iter().any(|t| t == tool)
         {
-            return Ok(None);
+            return Ok(Head::Others(tools));
         }
     }
     let size = file.metadata().map_or(0, |m| m.len() as usize);
     text.reserve(size.saturating_sub(text.len()));
     file.read_to_end(&mut text)?;
-    String::from_utf8(text).map(Some).map_err(|_| {
+    String::from_utf8(text).map(Head::Text).map_err(|_| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",

@@ -1,11 +1,13 @@
 //! Rules: the YAML format (`model`), one parsed view of a command line (`command`), compiled
-//! matchers (`matcher`), validation (`compile`) and the layered loader (`load`).
+//! matchers (`matcher`), validation (`compile`), the layered loader (`load`) and its index of
+//! user rule files (`index`).
 
 mod bundled;
 pub mod command;
 pub mod compile;
 pub mod content;
 pub mod diagnostic;
+pub mod index;
 pub mod load;
 pub mod matcher;
 pub mod model;

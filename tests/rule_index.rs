@@ -1,0 +1,164 @@
+//! The user rule files' index: once a file for other tools is indexed, a shim call stats it
+//! instead of reading it; any change to a file or to the directory is seen on the next call,
+//! and an index that is corrupt or does not match the files vouches for nothing.
+
+use crate::sandbox::{Sandbox, stderr};
+use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
+use std::ffi::OsString;
+use std::time::Duration;
+
+const RAILWAY: &str = r#"
+tools: [railway]
+rules:
+  - id: mine.railway.down
+    action: deny
+    reason: Takes the service down.
+    match: {command: [down]}
+    examples: ["railway down"]
+"#;
+
+const KUBECTL: &str = r#"
+tools: [kubectl]
+rules:
+  - id: mine.kubectl.drain
+    action: deny
+    reason: Drains a node.
+    match: {command: [drain]}
+    examples: ["kubectl drain node-1"]
+"#;
+
+/// The same length as `KUBECTL`, so only the timestamps and the text tell the edit apart.
+const KUBECTL_NOW_RAILWAY: &str = r#"
+tools: [railway]
+rules:
+  - id: mine.kubectl.drain
+    action: deny
+    reason: Denied for railway.
+    match: {command: [status]}
+    examples: ["railway status"]
+"#;
+
+/// A sandbox with a railway rule file and a kubectl one, old enough to be indexed.
+fn settled_sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.fake_tool("railway");
+    sb.install(&["railway"]);
+    sb.user_rules("railway.yaml", RAILWAY);
+    sb.user_rules("kubectl.yaml", KUBECTL);
+    // The index trusts only files changed more than 3 s before the call (see `rules::index`).
+    std::thread::sleep(Duration::from_secs(4));
+    sb
+}
+
+fn status_runs(sb: &Sandbox) {
+    let out = sb.run("railway").arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+fn status_is_refused(sb: &Sandbox) {
+    let before = sb.runs("railway");
+    let out = sb.run("railway").arg("status").output().unwrap();
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert_eq!(sb.runs("railway"), before, "the real railway must not run");
+}
+
+/// The rule files `railway status` opens, by name.
+fn files_opened_by_status(sb: &Sandbox) -> Vec<OsString> {
+    let inotify = Inotify::init(InitFlags::IN_NONBLOCK).unwrap();
+    inotify
+        .add_watch(&sb.path("config/guard/rules"), AddWatchFlags::IN_OPEN)
+        .unwrap();
+    status_runs(sb);
+    let mut opened = Vec::new();
+    while let Ok(events) = inotify.read_events() {
+        opened.extend(events.into_iter().filter_map(|e| e.name));
+    }
+    opened.sort();
+    opened
+}
+
+fn index(sb: &Sandbox) -> String {
+    std::fs::read_to_string(sb.path("cache/guard/rules-index")).unwrap()
+}
+
+#[test]
+fn once_indexed_a_rule_file_for_other_tools_is_not_opened() {
+    let sb = settled_sandbox();
+    assert_eq!(
+        files_opened_by_status(&sb),
+        ["kubectl.yaml", "railway.yaml"],
+        "without an index every file is read"
+    );
+    assert!(index(&sb).starts_with("guard rules index 1\n"));
+    assert_eq!(files_opened_by_status(&sb), ["railway.yaml"]);
+    // The tool's own file is still read and applied.
+    let out = sb.run("railway").arg("down").output().unwrap();
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("mine.railway.down"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_indexed_file_edited_to_name_this_tool_applies_at_once() {
+    let sb = settled_sandbox();
+    status_runs(&sb);
+    assert_eq!(files_opened_by_status(&sb), ["railway.yaml"]);
+    assert_eq!(KUBECTL.len(), KUBECTL_NOW_RAILWAY.len());
+    // Rewritten in place, same size, same inode, within the same second as the call before.
+    std::fs::write(
+        sb.path("config/guard/rules/kubectl.yaml"),
+        KUBECTL_NOW_RAILWAY,
+    )
+    .unwrap();
+    status_is_refused(&sb);
+}
+
+#[test]
+fn a_new_rule_file_applies_at_once() {
+    let sb = settled_sandbox();
+    status_runs(&sb);
+    status_runs(&sb);
+    sb.user_rules("zz-new.yaml", KUBECTL_NOW_RAILWAY);
+    status_is_refused(&sb);
+}
+
+#[test]
+fn an_index_that_does_not_match_the_files_is_ignored_and_rebuilt() {
+    let sb = settled_sandbox();
+    std::fs::write(
+        sb.path("config/guard/rules/kubectl.yaml"),
+        KUBECTL_NOW_RAILWAY,
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let dir = sb.path("config/guard/rules");
+    let cache = sb.path("cache/guard");
+    std::fs::create_dir_all(&cache).unwrap();
+    // Says kubectl.yaml (which now names railway) names kubectl only, with a stat that is not
+    // the file's.
+    let forged = format!(
+        "guard rules index 1\ndir {}\nfile 1 2 33188 0 10 1.0 1.0 kubectl.yaml kubectl\n",
+        dir.display()
+    );
+    let forged = format!("{forged}end {}\n", forged.len());
+    std::fs::write(cache.join("rules-index"), &forged).unwrap();
+    status_is_refused(&sb);
+    assert_ne!(index(&sb), forged);
+    for garbage in [
+        "",
+        "guard rules index 1\n",
+        "\u{0}\u{1}garbage",
+        &forged[..40],
+    ] {
+        std::fs::write(cache.join("rules-index"), garbage).unwrap();
+        status_is_refused(&sb);
+        assert!(
+            index(&sb).contains("kubectl.yaml railway\n"),
+            "{}",
+            index(&sb)
+        );
+    }
+}
