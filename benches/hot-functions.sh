@@ -43,15 +43,27 @@ gcc -O2 -static -o "$work/bin/noop" "$work/noop.c"
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/shims"
 export PATH="$work/shims:$work/bin:$PATH"
+export XDG_CACHE_HOME="$work/home/.cache"
 cd "$work/home"
-for call in "${calls[@]}"; do
-    eval "argv=($call)"
+trace() {
+    eval "argv=($1)"
     ln -sf noop "$work/bin/${argv[0]}"
     ln -sf "$bin" "$work/shims/${argv[0]}"
     valgrind --tool=callgrind --dump-before=execve --compress-strings=no --demangle=no \
         --callgrind-out-file="$work/cg.%p" "${argv[@]}" 2>/dev/null \
-        || { echo "guard did not allow: $call" >&2; exit 1; }
+        || { echo "guard did not allow: $1" >&2; exit 1; }
+}
+for call in "${calls[@]}"; do trace "$call"; done
+# With user rule files, once indexed (rules::index: files older than 3 s, one call to index
+# them): the call reads its own tool's file and stats the others.
+mkdir -p "$XDG_CONFIG_HOME/guard/rules"
+for tool in railway kubectl; do
+    printf 'tools: [%s]\nrules:\n  - id: mine.%s\n    action: deny\n    reason: r\n    match: {command: [nuke]}\n' \
+        "$tool" "$tool" > "$XDG_CONFIG_HOME/guard/rules/$tool.yaml"
 done
+sleep 4
+railway status
+trace "railway status"
 cd "$repo"
 
 python3 - "$target/guard.map" "$work" > scripts/hot-functions.txt <<'PY'

@@ -5,7 +5,8 @@
 # Railway pack) running `railway status`: direct, through a minimal static C shim that only
 # walks PATH and execs (the floor: one extra execve), and through guard with every bundled
 # pack compiled in. Prints each per-call time and guard's added cost as a ratio to the bare
-# shim's, then repeats with 10x the rules in user files for other tools.
+# shim's, then repeats with 10x the rules in user files for other tools: once with the user
+# files' index (`rules::index`) in its steady state, once with no index to be had.
 #
 #   benches/shim-overhead.sh [N [ROUNDS]]   (default 1000 calls x 9 rounds; builds guard first)
 #
@@ -80,7 +81,8 @@ ln -s bare-shim "$work/bare/railway"
 
 # guard's shim, installed the way a user does it.
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
-export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/guard-shims"
+export XDG_STATE_HOME="$work/home/.local/state" XDG_CACHE_HOME="$work/home/.cache"
+export GUARD_SHIM_DIR="$work/guard-shims"
 for v in guard guard-unordered guard-10x-bundled guard-dynamic; do
     mkdir -p "$work/$v-shims"
     ln -s "$work/$v" "$work/$v-shims/railway"
@@ -153,9 +155,19 @@ run_all() {
 echo "machine: $(nproc) cores, $(uname -sr); median of $rounds rounds of $n calls each"
 run_all "bundled packs"
 
-# 10x the rules in user files for other tools: each costs an open and a read of its head
-# per call, for its one-line `tools:`.
+# 10x the rules in user files for other tools. Once the files are older than the index's
+# 3 s settling time, one call indexes them and every later call stats them instead of
+# reading their heads.
 mkdir -p "$XDG_CONFIG_HOME/guard/rules"
 for i in $(seq 1 10); do pack "$i" "$rules" > "$XDG_CONFIG_HOME/guard/rules/other$i.yaml"; done
 echo "rules in effect: $("$guard_bin" rules | wc -l)"
-run_all "10x rules (user layer)"
+sleep 4
+through guard > /dev/null
+grep -c '^file ' "$XDG_CACHE_HOME/guard/rules-index" | sed 's/^/files indexed: /'
+run_all "10x rules (user layer, indexed)"
+
+# The same with no index to be had (its directory cannot be created): each file costs an
+# open and a read of its head per call, for its one-line `tools:`.
+rm -rf "$XDG_CACHE_HOME"
+export XDG_CACHE_HOME=/dev/null/no-cache
+run_all "10x rules (user layer, no index)"
