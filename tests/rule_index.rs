@@ -5,6 +5,7 @@
 use crate::sandbox::{Sandbox, stderr};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
 use std::ffi::OsString;
+use std::os::unix::fs::MetadataExt as _;
 use std::time::Duration;
 
 const RAILWAY: &str = r#"
@@ -90,7 +91,11 @@ fn once_indexed_a_rule_file_for_other_tools_is_not_opened() {
         "without an index every file is read"
     );
     assert!(index(&sb).starts_with("guard rules index 1\n"));
+    let written = std::fs::metadata(sb.path("cache/guard/rules-index")).unwrap();
     assert_eq!(files_opened_by_status(&sb), ["railway.yaml"]);
+    // Nothing changed, so nothing was written (a rewrite renames a new file over it).
+    let after = std::fs::metadata(sb.path("cache/guard/rules-index")).unwrap();
+    assert_eq!(written.ino(), after.ino());
     // The tool's own file is still read and applied.
     let out = sb.run("railway").arg("down").output().unwrap();
     assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));

@@ -81,21 +81,41 @@ impl Stamp {
     }
 
     fn parse<'a>(tokens: &mut impl Iterator<Item = &'a [u8]>) -> Option<Stamp> {
-        let mut next = || std::str::from_utf8(tokens.next()?).ok();
-        let time = |t: &str| {
-            let (s, ns) = t.split_once('.')?;
-            Some((s.parse().ok()?, ns.parse().ok()?))
+        let mut next = || tokens.next();
+        let time = |t: &[u8]| {
+            let dot = t.iter().position(|&b| b == b'.')?;
+            Some((int(&t[..dot])?, int(&t[dot + 1..])?))
         };
         Some(Stamp {
-            dev: next()?.parse().ok()?,
-            ino: next()?.parse().ok()?,
-            mode: next()?.parse().ok()?,
-            uid: next()?.parse().ok()?,
-            size: next()?.parse().ok()?,
+            dev: uint(next()?)?,
+            ino: uint(next()?)?,
+            mode: uint(next()?)?.try_into().ok()?,
+            uid: uint(next()?)?.try_into().ok()?,
+            size: int(next()?)?,
             mtime: time(next()?)?,
             ctime: time(next()?)?,
         })
     }
+}
+
+/// A decimal integer, optionally negative (timestamps before 1970).
+fn int(t: &[u8]) -> Option<i64> {
+    match t.split_first()? {
+        (b'-', digits) => i64::try_from(uint(digits)?).ok()?.checked_neg(),
+        _ => i64::try_from(uint(t)?).ok(),
+    }
+}
+
+/// A decimal integer. Hand-rolled because a shim call reads a hundred of them and
+/// `str::parse` (with the UTF-8 check before it) costs several times as much.
+fn uint(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &b| {
+        b.is_ascii_digit()
+            .then(|| n.checked_mul(10)?.checked_add(u64::from(b - b'0')))?
+    })
 }
 
 /// The seconds since the epoch, for `Stamp::settled`. Taken before any stat it judges.
@@ -136,35 +156,20 @@ impl Index {
         (stamp == dir && dir.uid == euid).then_some(names.as_slice())
     }
 
-    /// The tools a file names, if it is unchanged since it was read.
-    pub fn tools(&self, name: &[u8], stamp: &Stamp, euid: u32) -> Option<&[String]> {
-        let entry = self.files.iter().find(|e| e.name == name)?;
-        (entry.stamp == *stamp && stamp.uid == euid).then_some(entry.tools.as_slice())
-    }
-
-    /// Remember the directory's listing, if the index may vouch for it.
-    pub fn set_listing(&mut self, dir: Stamp, names: &[Vec<u8>], now: i64, euid: u32) {
-        if dir.is_dir() && dir.uid == euid && dir.settled(now) {
-            self.listing = Some((dir, names.to_vec()));
+    /// Start a pass over the directory that checks this index against it (see `Update`).
+    pub fn update(&self, now: i64, euid: u32) -> Update<'_> {
+        Update {
+            old: self,
+            now,
+            euid,
+            kept: vec![false; self.files.len()],
+            listing: Seen::Unvouched,
+            fresh: Vec::new(),
         }
     }
 
-    /// Remember the tools of a file read as `stamp`, if the index may vouch for it.
-    pub fn record(&mut self, name: &[u8], stamp: Stamp, tools: &[String], now: i64, euid: u32) {
-        let plain = |t: &String| !t.is_empty();
-        if stamp.is_regular_file()
-            && stamp.uid == euid
-            && stamp.settled(now)
-            && valid_name(name)
-            && tools.iter().all(plain)
-        {
-            self.files.retain(|e| e.name != name);
-            self.files.push(Entry {
-                name: name.to_vec(),
-                stamp,
-                tools: tools.to_vec(),
-            });
-        }
+    fn position(&self, name: &[u8]) -> Option<usize> {
+        self.files.iter().position(|e| e.name == name)
     }
 
     /// The index in `text`, if it is whole and for `dir`; else an empty one.
@@ -249,20 +254,11 @@ impl Index {
     /// The index stored at `path` for `dir`; empty when there is none or it is unusable.
     pub fn read(path: &Path, dir: &[u8]) -> Index {
         use std::io::Read as _;
-        const BUF: usize = 16 * 1024;
-        let mut text = vec![0; BUF];
-        let read = std::fs::File::open(path).and_then(|mut f| {
-            // One read is the whole index unless it filled the buffer (a short read that is
-            // not the end would fail the `end` check and only cost a rebuild).
-            let n = f.read(&mut text)?;
-            text.truncate(n);
-            if n == BUF {
-                f.read_to_end(&mut text)?;
-            }
-            Ok(())
-        });
-        match read {
-            Ok(()) => Index::parse(&text, dir),
+        // Room for a few dozen files without growing; read_to_end fills it without zeroing
+        // it first (a zeroed buffer would cost the shim page faults it never uses).
+        let mut text = Vec::with_capacity(8 * 1024);
+        match std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut text)) {
+            Ok(_) => Index::parse(&text, dir),
             Err(_) => Index::new(dir),
         }
     }
@@ -291,6 +287,103 @@ impl Index {
         }
         written
     }
+}
+
+/// One call's pass over the directory, against the stored index: which entries its stats
+/// (and reads) confirmed and what it learned. `finish` builds a new index only when that
+/// differs from the old one, so the steady state copies nothing and writes nothing.
+pub struct Update<'a> {
+    old: &'a Index,
+    now: i64,
+    euid: u32,
+    /// Per entry of `old`: confirmed by this pass.
+    kept: Vec<bool>,
+    /// The directory's listing as this pass saw it.
+    listing: Seen,
+    /// Entries learned by reading files.
+    fresh: Vec<Entry>,
+}
+
+impl<'a> Update<'a> {
+    /// The directory's stat and the rule file names in it.
+    pub fn listing(&mut self, dir: Stamp, names: &[Vec<u8>]) {
+        let indexed = |(stamp, old): &(Stamp, Vec<Vec<u8>>)| *stamp == dir && old == names;
+        self.listing = if !(dir.is_dir() && dir.uid == self.euid && dir.settled(self.now)) {
+            Seen::Unvouched
+        } else if self.old.listing.as_ref().is_some_and(indexed) {
+            Seen::AsIndexed
+        } else {
+            Seen::New((dir, names.to_vec()))
+        };
+    }
+
+    /// The tools of the file `name`, if the index has it with this very stat; `None` means
+    /// read the file.
+    pub fn known(&mut self, name: &[u8], stamp: &Stamp) -> Option<&'a [String]> {
+        let i = self.old.position(name)?;
+        let entry = &self.old.files[i];
+        let valid = entry.stamp == *stamp && stamp.uid == self.euid;
+        self.kept[i] = valid;
+        valid.then_some(entry.tools.as_slice())
+    }
+
+    /// The tools read from the file `name`, whose stat before the read was `stamp`.
+    pub fn learned(&mut self, name: &[u8], stamp: Stamp, tools: Vec<String>) {
+        if let Some(i) = self.old.position(name) {
+            let entry = &self.old.files[i];
+            self.kept[i] = entry.stamp == stamp && stamp.uid == self.euid && entry.tools == tools;
+            if self.kept[i] {
+                return;
+            }
+        }
+        if stamp.is_regular_file()
+            && stamp.uid == self.euid
+            && stamp.settled(self.now)
+            && valid_name(name)
+            && tools.iter().all(|t| !t.is_empty())
+        {
+            self.fresh.retain(|e| e.name != name);
+            self.fresh.push(Entry {
+                name: name.to_vec(),
+                stamp,
+                tools,
+            });
+        }
+    }
+
+    /// The index to store, if it differs from the old one.
+    pub fn finish(self) -> Option<Index> {
+        let listing_kept = match self.listing {
+            Seen::AsIndexed => true,
+            Seen::Unvouched => self.old.listing.is_none(),
+            Seen::New(_) => false,
+        };
+        if listing_kept && self.fresh.is_empty() && self.kept.iter().all(|&k| k) {
+            return None;
+        }
+        let kept = self.old.files.iter().zip(&self.kept);
+        let mut files: Vec<Entry> = kept.filter(|(_, k)| **k).map(|(e, _)| e.clone()).collect();
+        files.extend(self.fresh);
+        Some(Index {
+            dir: self.old.dir.clone(),
+            listing: match self.listing {
+                Seen::AsIndexed => self.old.listing.clone(),
+                Seen::Unvouched => None,
+                Seen::New(listing) => Some(listing),
+            },
+            files,
+        })
+    }
+}
+
+/// What a pass saw of the directory's listing.
+enum Seen {
+    /// Nothing the index may vouch for (the directory changed too recently, or is not ours).
+    Unvouched,
+    /// The listing the index holds.
+    AsIndexed,
+    /// A listing to remember.
+    New((Stamp, Vec<Vec<u8>>)),
 }
 
 /// A rule file's name as the loader lists them: one path component.
@@ -335,6 +428,7 @@ mod tests {
 
     const EUID: u32 = 1000;
     const NOW: i64 = 1_800_000_000;
+    const DIR: &[u8] = b"/home/u/.config/guard/rules";
 
     fn file(ctime: i64) -> Stamp {
         Stamp {
@@ -360,29 +454,38 @@ mod tests {
         list.iter().map(|t| t.to_string()).collect()
     }
 
+    fn names() -> Vec<Vec<u8>> {
+        vec![b"a b.yaml".to_vec(), "é%.yml".as_bytes().to_vec()]
+    }
+
+    /// What a pass over the sample directory learns, from `old`.
+    fn pass_over(old: &Index) -> Update<'_> {
+        let mut pass = old.update(NOW, EUID);
+        pass.listing(dir_stamp(), &names());
+        pass.learned(b"a b.yaml", file(NOW - 60), tools(&["other"]));
+        pass.learned("é%.yml".as_bytes(), file(NOW - 3600), tools(&["a", "b"]));
+        pass
+    }
+
     fn sample() -> Index {
-        let mut index = Index::new(b"/home/u/.config/guard/rules");
-        let names = vec![b"a b.yaml".to_vec(), "é%.yml".as_bytes().to_vec()];
-        index.set_listing(dir_stamp(), &names, NOW, EUID);
-        index.record(b"a b.yaml", file(NOW - 60), &tools(&["other"]), NOW, EUID);
-        index.record(
-            "é%.yml".as_bytes(),
-            file(NOW - 3600),
-            &tools(&["a", "b"]),
-            NOW,
-            EUID,
-        );
+        pass_over(&Index::new(DIR)).finish().unwrap()
+    }
+
+    fn known(index: &Index, name: &[u8], stamp: &Stamp, euid: u32) -> Option<Vec<String>> {
         index
+            .update(NOW, euid)
+            .known(name, stamp)
+            .map(<[_]>::to_vec)
     }
 
     #[test]
     fn an_index_reads_back_as_written() {
         let index = sample();
         let text = index.render();
-        assert_eq!(Index::parse(&text, b"/home/u/.config/guard/rules"), index);
+        assert_eq!(Index::parse(&text, DIR), index);
         assert_eq!(
-            index.tools(b"a b.yaml", &file(NOW - 60), EUID),
-            Some(&tools(&["other"])[..])
+            known(&index, b"a b.yaml", &file(NOW - 60), EUID),
+            Some(tools(&["other"]))
         );
         assert_eq!(
             index.listing(&dir_stamp(), EUID).map(<[_]>::len),
@@ -390,6 +493,40 @@ mod tests {
             "{}",
             String::from_utf8_lossy(&text)
         );
+    }
+
+    #[test]
+    fn an_unchanged_directory_rewrites_nothing() {
+        let index = sample();
+        assert_eq!(pass_over(&index).finish(), None);
+        // Skipped by its stat alone, and the other file read again: still nothing to write.
+        let mut pass = index.update(NOW, EUID);
+        pass.listing(dir_stamp(), &names());
+        assert!(pass.known(b"a b.yaml", &file(NOW - 60)).is_some());
+        assert!(pass.known("é%.yml".as_bytes(), &file(NOW - 3600)).is_some());
+        pass.learned("é%.yml".as_bytes(), file(NOW - 3600), tools(&["a", "b"]));
+        assert_eq!(pass.finish(), None);
+    }
+
+    #[test]
+    fn a_changed_or_missing_file_is_dropped_or_replaced() {
+        let index = sample();
+        let mut pass = index.update(NOW, EUID);
+        pass.listing(dir_stamp(), &names()[..1]);
+        let edited = file(NOW - 30);
+        assert_eq!(pass.known(b"a b.yaml", &edited), None);
+        pass.learned(b"a b.yaml", edited, tools(&["railway"]));
+        let new = pass.finish().unwrap();
+        assert_eq!(
+            known(&new, b"a b.yaml", &edited, EUID),
+            Some(tools(&["railway"]))
+        );
+        assert_eq!(known(&new, b"a b.yaml", &file(NOW - 60), EUID), None);
+        assert_eq!(
+            known(&new, "é%.yml".as_bytes(), &file(NOW - 3600), EUID),
+            None
+        );
+        assert_eq!(new.listing(&dir_stamp(), EUID), Some(&names()[..1]));
     }
 
     #[test]
@@ -415,9 +552,9 @@ mod tests {
             },
         ];
         for stamp in changed {
-            assert_eq!(index.tools(b"a b.yaml", &stamp, EUID), None, "{stamp:?}");
+            assert_eq!(known(&index, b"a b.yaml", &stamp, EUID), None, "{stamp:?}");
         }
-        assert_eq!(index.tools(b"missing.yaml", &same, EUID), None);
+        assert_eq!(known(&index, b"missing.yaml", &same, EUID), None);
         let dir = Stamp {
             mtime: (NOW - 1, 0),
             ..dir_stamp()
@@ -427,72 +564,63 @@ mod tests {
 
     #[test]
     fn a_file_changed_within_the_timestamp_granularity_is_not_indexed() {
-        let mut index = Index::new(b"/d");
-        index.record(
-            b"new.yaml",
-            file(NOW - SETTLE_SECS),
-            &tools(&["x"]),
-            NOW,
-            EUID,
-        );
+        let empty = Index::new(b"/d");
+        let mut pass = empty.update(NOW, EUID);
+        pass.learned(b"new.yaml", file(NOW - SETTLE_SECS), tools(&["x"]));
         let future = Stamp {
             mtime: (NOW + 100, 0),
             ..file(NOW - 3600)
         };
-        index.record(b"future.yaml", future, &tools(&["x"]), NOW, EUID);
+        pass.learned(b"future.yaml", future, tools(&["x"]));
         let dir = Stamp {
             ctime: (NOW - 1, 0),
             ..dir_stamp()
         };
-        index.set_listing(dir, &[b"new.yaml".to_vec()], NOW, EUID);
-        assert_eq!(index, Index::new(b"/d"));
-        index.record(
-            b"old.yaml",
-            file(NOW - SETTLE_SECS - 1),
-            &tools(&["x"]),
-            NOW,
-            EUID,
-        );
-        assert_ne!(index, Index::new(b"/d"));
+        pass.listing(dir, &[b"new.yaml".to_vec()]);
+        assert_eq!(pass.finish(), None);
+        let mut pass = empty.update(NOW, EUID);
+        pass.learned(b"old.yaml", file(NOW - SETTLE_SECS - 1), tools(&["x"]));
+        assert!(pass.finish().is_some());
     }
 
     #[test]
     fn the_index_vouches_only_for_what_the_user_owns() {
-        let mut index = Index::new(b"/d");
+        let empty = Index::new(b"/d");
+        let mut pass = empty.update(NOW, EUID);
         let roots = Stamp {
             uid: 0,
             ..file(NOW - 60)
         };
-        index.record(b"root.yaml", roots, &tools(&["x"]), NOW, EUID);
+        pass.learned(b"root.yaml", roots, tools(&["x"]));
         let root_dir = Stamp {
             uid: 0,
             ..dir_stamp()
         };
-        index.set_listing(root_dir, &[], NOW, EUID);
+        pass.listing(root_dir, &[]);
         let fifo = Stamp {
             mode: 0o010644,
             ..file(NOW - 60)
         };
-        index.record(b"fifo.yaml", fifo, &tools(&["x"]), NOW, EUID);
-        assert_eq!(index, Index::new(b"/d"));
+        pass.learned(b"fifo.yaml", fifo, tools(&["x"]));
+        pass.learned(b"../up.yaml", file(NOW - 60), tools(&["x"]));
+        assert_eq!(pass.finish(), None);
         // And an entry written for one user is not trusted for another.
         let index = sample();
-        assert_eq!(index.tools(b"a b.yaml", &file(NOW - 60), 0), None);
+        assert_eq!(known(&index, b"a b.yaml", &file(NOW - 60), 0), None);
         assert_eq!(index.listing(&dir_stamp(), 0), None);
     }
 
     #[test]
     fn a_torn_corrupt_or_foreign_index_is_empty() {
-        let dir = b"/home/u/.config/guard/rules";
         let text = sample().render();
         for cut in 0..text.len() {
-            let index = Index::parse(&text[..cut], dir);
-            assert_eq!(index, Index::new(dir), "cut at {cut}");
+            let index = Index::parse(&text[..cut], DIR);
+            assert_eq!(index, Index::new(DIR), "cut at {cut}");
         }
         let mut bad = text.clone();
         let at = bad.windows(5).position(|w| w == b"file ").unwrap() + 5;
         bad[at] = b'x';
-        assert_eq!(Index::parse(&bad, dir), Index::new(dir));
+        assert_eq!(Index::parse(&bad, DIR), Index::new(DIR));
         assert_eq!(
             Index::parse(&text, b"/elsewhere"),
             Index::new(b"/elsewhere")
@@ -500,7 +628,19 @@ mod tests {
         let slash = String::from_utf8(text.clone())
             .unwrap()
             .replace("name a%20b.yaml", "name ..%2Fx.yaml");
-        assert_eq!(Index::parse(slash.as_bytes(), dir), Index::new(dir));
+        assert_eq!(Index::parse(slash.as_bytes(), DIR), Index::new(DIR));
+    }
+
+    #[test]
+    fn numbers_parse_exactly() {
+        assert_eq!(int(b"0"), Some(0));
+        assert_eq!(int(b"-1700000000"), Some(-1_700_000_000));
+        assert_eq!(uint(b"18446744073709551615"), Some(u64::MAX));
+        for bad in [&b""[..], b"-", b"1x", b"+1", b" 1", b"18446744073709551616"] {
+            assert_eq!(uint(bad), None, "{bad:?}");
+            assert_eq!(int(bad), None, "{bad:?}");
+        }
+        assert_eq!(int(b"9223372036854775808"), None);
     }
 
     #[test]

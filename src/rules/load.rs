@@ -191,19 +191,23 @@ fn user_layer_for(
     let listed = dir_stamp
         .filter(|_| trust_listing)
         .and_then(|stamp| old.listing(&stamp, euid));
+    let listed_now;
     let names = match listed {
-        Some(names) => names.to_vec(),
+        Some(names) => names,
         None => match rule_names(&dir) {
-            Ok(names) => names,
+            Ok(names) => {
+                listed_now = names;
+                &listed_now
+            }
             Err(e) => return diags.push(unreadable(&dir, &e)),
         },
     };
-    let mut new = Index::new(dir.as_os_str().as_bytes());
+    let mut update = old.update(now, euid);
     if let Some(stamp) = dir_stamp {
-        new.set_listing(stamp, &names, now, euid);
+        update.listing(stamp, names);
     }
     let mut found = Vec::new();
-    for name in &names {
+    for name in names {
         let stamp = match nix::sys::stat::fstatat(&dir_fd, name.as_slice(), AtFlags::empty()) {
             Ok(st) => Some(Stamp::of(&st)),
             // Listed by the index yet gone: list the directory itself.
@@ -213,22 +217,21 @@ fn user_layer_for(
             }
             Err(_) => None,
         };
-        if let Some(stamp) = stamp
-            && let Some(tools) = old.tools(name, &stamp, euid)
+        if let Some(stamp) = &stamp
+            && let Some(tools) = update.known(name, stamp)
             && !tools.iter().any(|t| t == tool)
         {
-            new.record(name, stamp, tools, now, euid);
             continue;
         }
         let path = dir.join(OsStr::from_bytes(name));
         let read = read_file(&path, Scope::Tool(tool), diags);
         found.extend(read.pack);
         if let (Some(stamp), Some(tools)) = (stamp, read.tools) {
-            new.record(name, stamp, &tools, now, euid);
+            update.learned(name, stamp, tools);
         }
     }
     packs.append(&mut found);
-    if new != old {
+    if let Some(new) = update.finish() {
         // A cache: when it cannot be written, the next call reads the files again.
         let _ = new.write(&index_path);
     }
