@@ -403,6 +403,10 @@ fn escape(bytes: &[u8], out: &mut Vec<u8>) {
 }
 
 fn unescape(token: &[u8]) -> Option<Vec<u8>> {
+    // Nearly every name and tool is plain: one copy, no byte-at-a-time pushes.
+    if !token.is_empty() && token.iter().all(|&b| b.is_ascii_graphic() && b != b'%') {
+        return Some(token.to_vec());
+    }
     let mut out = Vec::with_capacity(token.len());
     let mut i = 0;
     while i < token.len() {
