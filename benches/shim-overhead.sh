@@ -39,7 +39,9 @@ mkdir -p "$work/bin" "$work/bare" "$work/home"
 mkdir -p "$work/src-10x"
 cp -r Cargo.toml Cargo.lock build.rs src rules benches tests scripts "$work/src-10x/"
 for i in $(seq 1 10); do pack "$i" "$rules" > "$work/src-10x/rules/other$i.yaml"; done
-cp "$(CARGO_TARGET_DIR=$PWD/target "$work/src-10x/scripts/build-release")" "$work/guard-10x-bundled"
+# Its own target directory: cargo would share build.rs output between the two source trees
+# (the package is the same), and a later build here would include the deleted copy's packs.
+cp "$(CARGO_TARGET_DIR=$PWD/target/bench-10x "$work/src-10x/scripts/build-release")" "$work/guard-10x-bundled"
 built=$(scripts/build-release --keep-unordered "$work/guard-unordered")
 # Every variant runs from a copy, as `cargo install` leaves it. The kernel caches a file the
 # linker wrote through mmap in small pages and a copied one in large folios, which need
