@@ -9,7 +9,7 @@
 # the user files' index (`rules::index`) in its steady state, in one file likewise, and in
 # ten files with no index to be had.
 #
-#   benches/shim-overhead.sh [N [ROUNDS]]   (default 1000 calls x 9 rounds; builds guard first)
+#   benches/shim-overhead.sh [N [ROUNDS]]   (default 400 calls x 41 rounds; builds guard first)
 #
 # "guard" is the binary scripts/install builds (scripts/build-release: static and non-PIE on
 # Linux/glibc, its hot path linked together). For comparison: "unordered" is the same build
@@ -17,8 +17,8 @@
 # rules, for other tools), "dynamic" a plain `cargo build --release`. Four release builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:-1000}
-rounds=${2:-9}
+n=${1:-400}
+rounds=${2:-41}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -127,12 +127,10 @@ through() { # variant: per-call ms through its shim
     GUARD_SHIM_DIR="$work/$1-shims" measure "$work/$1-shims:$work/bin:/usr/bin:/bin" "$work/$1-shims/railway"
 }
 
-# "median best" of the rounds on stdin.
-summary() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)], v[1]}'; }
-
-# Each variant is measured in ROUNDS interleaved rounds of N calls. The median round counts,
-# so a burst of noise on this shared VM lands in one round instead of in one variant; the
-# best round is printed too: noise only ever adds time, so it is the other honest estimate.
+# Each variant is measured in ROUNDS interleaved rounds of N calls. Figures are medians over
+# the rounds, so a burst of noise on this shared VM lands in one round instead of in one
+# variant. The ratio is the median of each round's own ratio: the VM's speed drifts by 30%
+# between rounds, and the variants of one round ran within seconds of each other.
 run_all() {
     local r direct=() bare=() guard=() unordered=() bundled10=() dynamic=()
     for r in $(seq 1 "$rounds"); do
@@ -143,26 +141,34 @@ run_all() {
         bundled10+=("$(through guard-10x-bundled)")
         dynamic+=("$(through guard-dynamic)")
     done
-    awk -v label="$1" \
-        -v d="$(printf '%s\n' "${direct[@]}" | summary)" \
-        -v b="$(printf '%s\n' "${bare[@]}" | summary)" \
-        -v g="$(printf '%s\n' "${guard[@]}" | summary)" \
-        -v u="$(printf '%s\n' "${unordered[@]}" | summary)" \
-        -v t="$(printf '%s\n' "${bundled10[@]}" | summary)" \
-        -v s="$(printf '%s\n' "${dynamic[@]}" | summary)" '
-    function row(name, v, note,   m) {
-        split(v, m, " ")
-        printf "  %-9s %.3f ms (+%.3f, %.2fx the bare shim'"'"'s added cost) | best round %.3f ms (%.2fx)%s\n",
-            name, m[1], m[1] - dd[1], (m[1] - dd[1]) / (bb[1] - dd[1]), m[2], (m[2] - dd[2]) / (bb[2] - dd[2]), note
+    paste <(printf '%s\n' "${direct[@]}") <(printf '%s\n' "${bare[@]}") \
+        <(printf '%s\n' "${guard[@]}") <(printf '%s\n' "${unordered[@]}") \
+        <(printf '%s\n' "${bundled10[@]}") <(printf '%s\n' "${dynamic[@]}") |
+        awk -v label="$1" '
+    function median(col, n,   i, j, v, x) { # of column col over n rounds (mawk has no sort)
+        for (i = 1; i <= n; i++) {
+            x = col[i]
+            for (j = i - 1; j >= 1 && v[j] > x; j--) v[j + 1] = v[j]
+            v[j + 1] = x
+        }
+        return v[int((n + 1) / 2)]
     }
-    BEGIN {
-        split(d, dd, " "); split(b, bb, " ")
-        printf "%s: direct %.3f ms | bare shim %.3f ms (+%.3f) | best rounds %.3f, %.3f (+%.3f)\n",
-            label, dd[1], bb[1], bb[1] - dd[1], dd[2], bb[2], bb[2] - dd[2]
-        row("guard", g, "")
-        row("unordered", u, "  no hot-path layout")
-        row("10x packs", t, "  ten more bundled packs, for other tools")
-        row("dynamic", s, "  plain cargo build --release") }'
+    function column(j,   i) { for (i = 1; i <= NR; i++) c[i] = t[i, j]; return median(c, NR) }
+    function ratio(j,   i) {
+        for (i = 1; i <= NR; i++) c[i] = (t[i, j] - t[i, 1]) / (t[i, 2] - t[i, 1])
+        return median(c, NR)
+    }
+    { for (j = 1; j <= NF; j++) t[NR, j] = $j }
+    END {
+        d = column(1); b = column(2)
+        printf "%s: direct %.3f ms | bare shim %.3f ms (+%.3f)\n", label, d, b, b - d
+        split("guard unordered 10x-packs dynamic", name, " ")
+        split("|  no hot-path layout|  ten more bundled packs, for other tools|  plain cargo build --release", note, "|")
+        for (j = 3; j <= 6; j++) {
+            m = column(j)
+            printf "  %-10s %.3f ms (+%.3f) %.2fx the bare shim'"'"'s added cost%s\n", name[j - 2], m, m - d, ratio(j), note[j - 2]
+        }
+    }'
 }
 
 echo "machine: $(nproc) cores, $(uname -sr); median of $rounds rounds of $n calls each"

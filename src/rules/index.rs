@@ -12,6 +12,9 @@
 //!   as that user could rewrite anyway: never for the root-owned `/etc/guard` (not indexed at
 //!   all) nor for a file someone else locked down;
 //! - a missing, truncated or corrupt index, or one for another directory, is simply rebuilt.
+//!
+//! A call whose stats confirm every entry writes nothing (`Update`); otherwise the new index is
+//! written beside the old one and renamed over it, so a reader never sees half of it.
 
 use nix::sys::stat::FileStat;
 use std::path::Path;
