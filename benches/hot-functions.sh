@@ -54,8 +54,10 @@ trace() {
         || { echo "guard did not allow: $1" >&2; exit 1; }
 }
 for call in "${calls[@]}"; do trace "$call"; done
-# With user rule files, once indexed (rules::index: files older than 3 s, one call to index
-# them): the call reads its own tool's file and stats the others.
+# Every call again, with user rule files once indexed (rules::index: files older than 3 s,
+# one call to index them): a call reads its own tool's file and stats the others. Run as
+# often as the calls above, the user layer's functions come right after the ones every
+# call runs, instead of scattered among those only one call runs.
 mkdir -p "$XDG_CONFIG_HOME/guard/rules"
 for tool in railway kubectl; do
     printf 'tools: [%s]\nrules:\n  - id: mine.%s\n    action: deny\n    reason: r\n    match: {command: [nuke]}\n' \
@@ -63,7 +65,7 @@ for tool in railway kubectl; do
 done
 sleep 4
 railway status
-trace "railway status"
+for call in "${calls[@]}"; do trace "$call"; done
 cd "$repo"
 
 python3 - "$target/guard.map" "$work" > scripts/hot-functions.txt <<'PY'
