@@ -25,6 +25,9 @@ pub const SETTLE_SECS: i64 = 3;
 
 const HEADER: &[u8] = b"guard rules index 1";
 
+/// The largest index a call reads (`Index::read`).
+const MAX_INDEX_BYTES: u64 = 1 << 20;
+
 /// What stat says of a file or directory: every field a change to it moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
@@ -289,9 +292,13 @@ impl Index {
         // Room for a few dozen files without growing; read_to_end fills it without zeroing
         // it first (a zeroed buffer would cost the shim page faults it never uses).
         let mut text = Vec::with_capacity(8 * 1024);
-        match std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut text)) {
-            Ok(_) => Index::parse(&text, dir),
-            Err(_) => Index::new(dir),
+        // Far above any real index (about 200 bytes per file); a larger one is not read
+        // through on every call, but treated as unusable and replaced.
+        let read = std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_INDEX_BYTES + 1).read_to_end(&mut text));
+        match read {
+            Ok(n) if n as u64 <= MAX_INDEX_BYTES => Index::parse(&text, dir),
+            _ => Index::new(dir),
         }
     }
 
@@ -665,6 +672,33 @@ mod tests {
             .unwrap()
             .replace("name a%20b.yaml", "name ..%2Fx.yaml");
         assert_eq!(Index::parse(slash.as_bytes(), DIR), Index::new(DIR));
+    }
+
+    #[test]
+    fn an_oversized_index_is_not_read_through() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("rules-index");
+        let big = |files: usize| Index {
+            dir: DIR.to_vec(),
+            listing: None,
+            files: (0..files)
+                .map(|i| Entry {
+                    name: format!("file-{i}.yaml").into_bytes(),
+                    stamp: file(NOW - 60),
+                    tools: tools(&["other"]),
+                })
+                .collect(),
+        };
+        let fits = big(100);
+        fits.write(&path).unwrap();
+        assert_eq!(Index::read(&path, DIR), fits);
+        // A well-formed index, just past the limit.
+        let files = MAX_INDEX_BYTES as usize / fits.render().len() * 100 + 100;
+        let oversized = big(files);
+        assert!(oversized.render().len() as u64 > MAX_INDEX_BYTES);
+        oversized.write(&path).unwrap();
+        assert_eq!(Index::parse(&std::fs::read(&path).unwrap(), DIR), oversized);
+        assert_eq!(Index::read(&path, DIR), Index::new(DIR));
     }
 
     #[test]
