@@ -56,11 +56,13 @@ fn status_runs(sb: &Sandbox) {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
-fn status_is_refused(sb: &Sandbox) {
+/// Runs `railway ARG` and asserts guard refused it: the real railway did not run.
+fn refused(sb: &Sandbox, arg: &str) -> String {
     let before = sb.runs("railway");
-    let out = sb.run("railway").arg("status").output().unwrap();
+    let out = sb.run("railway").arg(arg).output().unwrap();
     assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
     assert_eq!(sb.runs("railway"), before, "the real railway must not run");
+    stderr(&out)
 }
 
 /// The rule files `railway status` opens, by name.
@@ -78,8 +80,12 @@ fn files_opened_by_status(sb: &Sandbox) -> Vec<OsString> {
     opened
 }
 
+fn index_path(sb: &Sandbox) -> std::path::PathBuf {
+    sb.path("cache/guard/rules-index")
+}
+
 fn index(sb: &Sandbox) -> String {
-    std::fs::read_to_string(sb.path("cache/guard/rules-index")).unwrap()
+    std::fs::read_to_string(index_path(sb)).unwrap()
 }
 
 #[test]
@@ -91,19 +97,14 @@ fn once_indexed_a_rule_file_for_other_tools_is_not_opened() {
         "without an index every file is read"
     );
     assert!(index(&sb).starts_with("guard rules index 1\n"));
-    let written = std::fs::metadata(sb.path("cache/guard/rules-index")).unwrap();
+    let written = std::fs::metadata(index_path(&sb)).unwrap();
     assert_eq!(files_opened_by_status(&sb), ["railway.yaml"]);
     // Nothing changed, so nothing was written (a rewrite renames a new file over it).
-    let after = std::fs::metadata(sb.path("cache/guard/rules-index")).unwrap();
+    let after = std::fs::metadata(index_path(&sb)).unwrap();
     assert_eq!(written.ino(), after.ino());
     // The tool's own file is still read and applied.
-    let out = sb.run("railway").arg("down").output().unwrap();
-    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("mine.railway.down"),
-        "{}",
-        stderr(&out)
-    );
+    let err = refused(&sb, "down");
+    assert!(err.contains("mine.railway.down"), "{err}");
 }
 
 #[test]
@@ -118,7 +119,7 @@ fn an_indexed_file_edited_to_name_this_tool_applies_at_once() {
         KUBECTL_NOW_RAILWAY,
     )
     .unwrap();
-    status_is_refused(&sb);
+    refused(&sb, "status");
 }
 
 #[test]
@@ -127,7 +128,7 @@ fn a_new_rule_file_applies_at_once() {
     status_runs(&sb);
     status_runs(&sb);
     sb.user_rules("zz-new.yaml", KUBECTL_NOW_RAILWAY);
-    status_is_refused(&sb);
+    refused(&sb, "status");
 }
 
 #[test]
@@ -150,7 +151,7 @@ fn an_index_that_does_not_match_the_files_is_ignored_and_rebuilt() {
     );
     let forged = format!("{forged}end {}\n", forged.len());
     std::fs::write(cache.join("rules-index"), &forged).unwrap();
-    status_is_refused(&sb);
+    refused(&sb, "status");
     assert_ne!(index(&sb), forged);
     for garbage in [
         "",
@@ -159,7 +160,7 @@ fn an_index_that_does_not_match_the_files_is_ignored_and_rebuilt() {
         &forged[..40],
     ] {
         std::fs::write(cache.join("rules-index"), garbage).unwrap();
-        status_is_refused(&sb);
+        refused(&sb, "status");
         assert!(
             index(&sb).contains("kubectl.yaml railway\n"),
             "{}",

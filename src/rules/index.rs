@@ -21,7 +21,7 @@ use std::path::Path;
 
 /// How old a timestamp must be before an entry relies on it. Above the granularity of any
 /// filesystem's timestamps (FAT's are 2 s; most are a kernel tick).
-pub const SETTLE_SECS: i64 = 3;
+const SETTLE_SECS: i64 = 3;
 
 const HEADER: &[u8] = b"guard rules index 1";
 
@@ -31,13 +31,13 @@ const MAX_INDEX_BYTES: u64 = 1 << 20;
 /// What stat says of a file or directory: every field a change to it moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stamp {
-    pub dev: u64,
-    pub ino: u64,
-    pub mode: u32,
-    pub uid: u32,
-    pub size: i64,
-    pub mtime: (i64, i64),
-    pub ctime: (i64, i64),
+    dev: u64,
+    ino: u64,
+    mode: u32,
+    uid: u32,
+    size: i64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
 }
 
 impl Stamp {
@@ -347,7 +347,7 @@ impl<'a> Update<'a> {
     /// The directory's stat and the rule file names in it.
     pub fn listing(&mut self, dir: Stamp, names: &[Vec<u8>]) {
         let indexed = |(stamp, old): &(Stamp, Vec<Vec<u8>>)| *stamp == dir && old == names;
-        self.listing = if !(dir.is_dir() && dir.uid == self.euid && dir.settled(self.now)) {
+        self.listing = if !(dir.is_dir() && self.vouches_for(&dir)) {
             Seen::Unvouched
         } else if self.old.listing.as_ref().is_some_and(indexed) {
             Seen::AsIndexed
@@ -359,25 +359,22 @@ impl<'a> Update<'a> {
     /// The tools of the file `name`, if the index has it with this very stat; `None` means
     /// read the file.
     pub fn known(&mut self, name: &[u8], stamp: &Stamp) -> Option<&'a [String]> {
-        let i = self.old.position(name)?;
-        let entry = &self.old.files[i];
-        let valid = entry.stamp == *stamp && stamp.uid == self.euid;
-        self.kept[i] = valid;
-        valid.then_some(entry.tools.as_slice())
+        let i = self.matching(name, stamp)?;
+        self.kept[i] = true;
+        Some(&self.old.files[i].tools)
     }
 
     /// The tools read from the file `name`, whose stat before the read was `stamp`.
     pub fn learned(&mut self, name: &[u8], stamp: Stamp, tools: Vec<String>) {
-        if let Some(i) = self.old.position(name) {
-            let entry = &self.old.files[i];
-            self.kept[i] = entry.stamp == stamp && stamp.uid == self.euid && entry.tools == tools;
+        if let Some(i) = self.matching(name, &stamp) {
+            // `known` kept it by its stat; the read has the last word on its tools.
+            self.kept[i] = self.old.files[i].tools == tools;
             if self.kept[i] {
                 return;
             }
         }
         if stamp.is_regular_file()
-            && stamp.uid == self.euid
-            && stamp.settled(self.now)
+            && self.vouches_for(&stamp)
             && valid_name(name)
             && tools.iter().all(|t| !t.is_empty())
         {
@@ -388,6 +385,17 @@ impl<'a> Update<'a> {
                 tools,
             });
         }
+    }
+
+    /// The old entry for `name`, if it was made for this very stat and this user.
+    fn matching(&self, name: &[u8], stamp: &Stamp) -> Option<usize> {
+        let i = self.old.position(name)?;
+        (self.old.files[i].stamp == *stamp && stamp.uid == self.euid).then_some(i)
+    }
+
+    /// Whether the index may record something with this stat: the user's own, and settled.
+    fn vouches_for(&self, stamp: &Stamp) -> bool {
+        stamp.uid == self.euid && stamp.settled(self.now)
     }
 
     /// The index to store, if it differs from the old one.
