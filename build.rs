@@ -33,6 +33,7 @@ fn main() {
         .collect();
     entries.sort();
     let mut index = String::from("pub static BUNDLED: &[BundledPack] = &[\n");
+    let mut texts = String::new();
     let mut compiled = String::from(
         "/// Bundled pack `index` of `BUNDLED`, compiled at build time.\n\
          pub fn compiled(index: usize) -> Option<Pack> {\n    match index {\n",
@@ -52,20 +53,30 @@ fn main() {
         }
         let name = path.file_name().unwrap().to_str().unwrap();
         let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        // The texts are read by lint and `guard rules`, never by a shim: in a section of their
+        // own they stay out of the pages a call reads (see `Statics`).
+        writeln!(
+            texts,
+            "#[unsafe(link_section = \"guard_pack_texts\")]\n\
+             static T{i}: [u8; {}] = *include_bytes!({abs:?});",
+            text.len()
+        )
+        .unwrap();
         writeln!(
             index,
-            "    BundledPack {{ name: {name:?}, tools: &{tools:?}, text: include_str!({abs:?}) }},"
+            "    BundledPack {{ name: {name:?}, tools: &{tools:?}, text: super::bundled::utf8(&T{i}) }},"
         )
         .unwrap();
         // A pack that does not parse is left to the run-time loader, which reports it with its
         // location (and the test suite's lint of rules/ fails).
         let code = match serde_saphyr::from_str::<PackSpec>(&text) {
-            Ok(spec) => format!("Some({})", pack(name, &spec, &mut statics)),
+            Ok(spec) => format!("Some({})", pack(i, name, &spec, &mut statics)),
             Err(_) => "None".to_string(),
         };
         writeln!(compiled, "        {i} => {code},").unwrap();
     }
     index.push_str("];\n");
+    index.push_str(&texts);
     compiled.push_str("        _ => None,\n    }\n}\n");
     // A match, not a scan of BUNDLED: each pack's tool list sits beside its text, so a scan
     // would touch a page of every pack on every call.
@@ -106,19 +117,16 @@ fn challenge(c: Option<Challenge>) -> &'static str {
     }
 }
 
-fn bytes(s: &str) -> String {
-    format!("{s:?}.as_bytes()")
-}
-
-/// A slice literal: `&[a, b]` (its items hold no interior mutability, so it is promoted).
-fn list<T>(items: impl IntoIterator<Item = T>, f: impl Fn(T) -> String) -> String {
-    let parts: Vec<String> = items.into_iter().map(f).collect();
-    format!("&[{}]", parts.join(", "))
-}
-
 /// The statics generated so far. Rules and matchers are named statics rather than promoted
 /// literals: a `Pattern` refers to its slot in `REGEXES`, a static, and the pack-level lists
 /// are used inside a function, where only statics outlive the call.
+///
+/// Everything one pack holds, down to its strings, goes into that pack's own link section, so
+/// a call reads its tool's rules from a few contiguous pages. Promoted literals would be
+/// anonymous constants spread over the binary's read-only data among every other pack's: each
+/// 64 KiB the kernel maps around a page fault costs about 7 µs here (README, Performance).
+/// `.data.rel.ro.*`, not `.rodata.*`: the data holds pointers, which a position-independent
+/// build relocates at start-up.
 #[derive(Default)]
 struct Statics {
     code: String,
@@ -127,21 +135,66 @@ struct Statics {
     /// The `REGEXES` slot of each distinct source: rules that share a pattern share its
     /// compiled regex (the curl pack's Railway URL pattern appears in four rules).
     slots: std::collections::HashMap<String, usize>,
+    /// The link section of the pack being generated.
+    section: String,
+    /// That pack's strings so far, each emitted once: `&S<n>`, by content.
+    strings: std::collections::HashMap<String, String>,
 }
 
 impl Statics {
-    /// Emit `static S<n>: [ty; len] = [items];` and return `&S<n>`.
-    fn array(&mut self, ty: &str, items: &[String]) -> String {
+    fn start_pack(&mut self, index: usize) {
+        self.section = format!(".data.rel.ro.guard.pack{index}");
+        self.strings.clear();
+    }
+
+    /// Emit `static S<n>: ty = value;` in the pack's section and return its name.
+    fn emit(&mut self, ty: &str, value: &str) -> String {
         let name = format!("S{}", self.count);
         self.count += 1;
         writeln!(
             self.code,
-            "static {name}: [{ty}; {}] = [{}];",
-            items.len(),
-            items.join(", ")
+            "#[unsafe(link_section = {:?})]\nstatic {name}: {ty} = {value};",
+            self.section
         )
         .unwrap();
+        name
+    }
+
+    /// `&S<n>` for `static S<n>: [ty; len] = [items];`.
+    fn array(&mut self, ty: &str, items: &[String]) -> String {
+        let name = self.emit(
+            &format!("[{ty}; {}]", items.len()),
+            &format!("[{}]", items.join(", ")),
+        );
         format!("&{name}")
+    }
+
+    fn one(&mut self, ty: &str, value: String) -> String {
+        format!("&{}", self.emit(ty, &value))
+    }
+
+    /// A `&[u8]` of the text, in the pack's section.
+    fn bytes(&mut self, text: &str) -> String {
+        if let Some(name) = self.strings.get(text) {
+            return name.clone();
+        }
+        let name = self.emit(
+            &format!("[u8; {}]", text.len()),
+            &format!("{:?}", text.as_bytes()),
+        );
+        let name = format!("&{name}");
+        self.strings.insert(text.to_string(), name.clone());
+        name
+    }
+
+    /// A `&str` of the text, in the pack's section (`utf8` checks it at compile time).
+    fn str(&mut self, text: &str) -> String {
+        format!("utf8({})", self.bytes(text))
+    }
+
+    fn byte_list<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> String {
+        let items: Vec<String> = items.into_iter().map(|t| self.bytes(t)).collect();
+        self.array("&[u8]", &items)
     }
 
     /// A lazily compiled pattern with its slot in `REGEXES`.
@@ -153,72 +206,61 @@ impl Statics {
         }
         let required = prefilter::required_literals(source).map_or("None".to_string(), |r| {
             // Folded literals are valid UTF-8: `required_literals` keeps only those.
-            let lits = r
+            let lits: Vec<&str> = r
                 .any_of
                 .iter()
-                .map(|l| std::str::from_utf8(l).expect("UTF-8 literal"));
+                .map(|l| std::str::from_utf8(l).expect("UTF-8 literal"))
+                .collect();
             format!(
                 "Some(Required {{ at_start: {}, any_of: {} }})",
                 r.at_start,
-                list(lits, bytes)
+                self.byte_list(lits)
             )
         });
-        format!("Pattern::lazy_in({source:?}, {required}, &REGEXES[{slot}])")
-    }
-
-    fn one(&mut self, ty: &str, value: String) -> String {
-        let name = format!("S{}", self.count);
-        self.count += 1;
-        writeln!(self.code, "static {name}: {ty} = {value};").unwrap();
-        format!("&{name}")
+        let source = self.str(source);
+        format!("Pattern::lazy_in({source}, {required}, &REGEXES[{slot}])")
     }
 }
 
-fn pack(name: &str, spec: &PackSpec, st: &mut Statics) -> String {
+fn spanned_strs(v: &[serde_saphyr::Spanned<String>]) -> impl Iterator<Item = &str> {
+    v.iter().map(|s| s.value.as_str())
+}
+
+fn pack(index: usize, name: &str, spec: &PackSpec, st: &mut Statics) -> String {
+    st.start_pack(index);
     let label = format!("<bundled>/{name}");
     let rules: Vec<String> = spec
         .rules
         .iter()
         .map(|r| {
             let at = &r.id.referenced;
+            let when = conditions(&r.matches.value, st);
+            let target = st.byte_list(r.target.iter().flatten().map(|f| f.value.as_str()));
             format!(
-                "Rule {{ id: {:?}, action: {}, reason: {:?}, \
-                 source: Source {{ file: {label:?}, line: {}, column: {} }}, when: {}, \
-                 challenge: {}, target_flags: {} }}",
-                r.id.value,
+                "Rule {{ id: {}, action: {}, reason: {}, \
+                 source: Source {{ file: {}, line: {}, column: {} }}, when: {when}, \
+                 challenge: {}, target_flags: {target} }}",
+                st.str(&r.id.value),
                 action(r.action.value),
-                r.reason.value.trim(),
+                st.str(r.reason.value.trim()),
+                st.str(&label),
                 at.line(),
                 at.column(),
-                conditions(&r.matches.value, st),
                 challenge(r.challenge.as_ref().map(|c| c.value)),
-                list(r.target.iter().flatten(), |f| bytes(&f.value)),
             )
         })
         .collect();
     let rules = st.array("Rule", &rules);
     let rules = rules.trim_start_matches('&');
+    let tools: Vec<String> = spec.tools.value.iter().map(|t| st.str(t)).collect();
+    let tools = st.array("&str", &tools);
+    let value_flags = st.byte_list(spanned_strs(&spec.value_flags));
+    let content = content(spec.content.as_ref(), st);
+    let file = st.str(&label);
+    let file = st.emit("&str", &file);
     format!(
-        "Pack {{ file: {label:?}, tools: {}, value_flags: {}, content: {}, \
+        "Pack {{ file: {file}, tools: {tools}, value_flags: {value_flags}, content: {content}, \
          opt_in: {}, default: {}, rules: {rules}.iter().collect(), examples: Vec::new() }}",
-        st.array(
-            "&str",
-            &spec
-                .tools
-                .value
-                .iter()
-                .map(|t| format!("{t:?}"))
-                .collect::<Vec<_>>()
-        ),
-        st.array(
-            "&[u8]",
-            &spec
-                .value_flags
-                .iter()
-                .map(|f| bytes(&f.value))
-                .collect::<Vec<_>>()
-        ),
-        content(spec.content.as_ref(), st),
         spec.opt_in,
         spec.default
             .as_ref()
@@ -230,8 +272,7 @@ fn pack(name: &str, spec: &PackSpec, st: &mut Statics) -> String {
 fn content(spec: Option<&model::ContentSpecYaml>, st: &mut Statics) -> String {
     // The pack is built in a function, where only statics outlive the call.
     let mut flags = |v: &[serde_saphyr::Spanned<String>]| {
-        let items: Vec<String> = v.iter().map(|f| bytes(&f.value)).collect();
-        format!("Cow::Borrowed({})", st.array("&[u8]", &items))
+        format!("Cow::Borrowed({})", st.byte_list(spanned_strs(v)))
     };
     let none: Vec<serde_saphyr::Spanned<String>> = Vec::new();
     let p = spec.and_then(|c| c.payload.as_ref());
@@ -254,31 +295,35 @@ fn content(spec: Option<&model::ContentSpecYaml>, st: &mut Statics) -> String {
 fn conditions(m: &MatchSpec, st: &mut Statics) -> String {
     let mut all = Vec::new();
     if let Some(words) = &m.command {
-        all.push(format!(
-            "Matcher::Command({})",
-            list(words, |w| {
-                let alts: Vec<&String> = match &w.value {
-                    WordSpec::One(one) => vec![one],
-                    WordSpec::AnyOf(many) => many.iter().collect(),
+        let words: Vec<String> = words
+            .iter()
+            .map(|w| {
+                let alts: Vec<&str> = match &w.value {
+                    WordSpec::One(one) => vec![one.as_str()],
+                    WordSpec::AnyOf(many) => many.iter().map(String::as_str).collect(),
                 };
-                if alts.iter().any(|a| a.as_str() == "*") {
+                if alts.contains(&"*") {
                     "WordPattern::Any".to_string()
                 } else {
-                    format!("WordPattern::OneOf({})", list(alts, |a| bytes(a)))
+                    format!("WordPattern::OneOf({})", st.byte_list(alts))
                 }
             })
+            .collect();
+        all.push(format!(
+            "Matcher::Command({})",
+            st.array("WordPattern", &words)
         ));
     }
     if let Some(flags) = &m.flags {
         all.push(format!(
             "Matcher::Flags({})",
-            list(flags, |f| bytes(&f.value))
+            st.byte_list(spanned_strs(flags))
         ));
     }
     if let Some(fv) = &m.flag_value {
+        let flags = st.byte_list(spanned_strs(&fv.flags));
         all.push(format!(
-            "Matcher::FlagValue {{ flags: {}, regex: {} }}",
-            list(&fv.flags, |f| bytes(&f.value)),
+            "Matcher::FlagValue {{ flags: {flags}, regex: {} }}",
             st.pattern(&fv.regex.value)
         ));
     }
@@ -295,10 +340,12 @@ fn conditions(m: &MatchSpec, st: &mut Statics) -> String {
         all.push(format!("Matcher::PayloadUnreadable({b})"));
     }
     if let Some(classes) = &m.sql {
-        all.push(format!(
-            "Matcher::Sql({})",
-            list(&classes.value, |c| format!("SqlClass::{c:?}"))
-        ));
+        let classes: Vec<String> = classes
+            .value
+            .iter()
+            .map(|c| format!("SqlClass::{c:?}"))
+            .collect();
+        all.push(format!("Matcher::Sql({})", st.array("SqlClass", &classes)));
     }
     if let Some(b) = m.sql_unreadable {
         all.push(format!("Matcher::SqlUnreadable({b})"));
@@ -307,19 +354,22 @@ fn conditions(m: &MatchSpec, st: &mut Statics) -> String {
         all.push(format!("Matcher::StdinPiped({b})"));
     }
     if let Some(kinds) = &m.path_is {
-        all.push(format!(
-            "Matcher::PathIs({})",
-            list(&kinds.value, |k| format!("PathKind::{k:?}"))
-        ));
+        let kinds: Vec<String> = kinds
+            .value
+            .iter()
+            .map(|k| format!("PathKind::{k:?}"))
+            .collect();
+        all.push(format!("Matcher::PathIs({})", st.array("PathKind", &kinds)));
     }
     if let Some(env) = &m.env {
-        all.push(format!("Matcher::Env({})", {
-            let vars: Vec<String> = env
-                .iter()
-                .map(|(k, v)| format!("({k:?}, {})", st.pattern(&v.value)))
-                .collect();
+        let vars: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("({}, {})", st.str(k), st.pattern(&v.value)))
+            .collect();
+        all.push(format!(
+            "Matcher::Env({})",
             st.array("(&str, Pattern)", &vars)
-        }));
+        ));
     }
     let unless = m.unless.as_ref().map_or("None".to_string(), |u| {
         let inner = conditions(&u.value, st);
@@ -343,6 +393,12 @@ fn link_order() {
     if let Some(map) = std::env::var_os("GUARD_LINK_MAP").filter(|v| !v.is_empty()) {
         let map = map.to_str().expect("GUARD_LINK_MAP must be UTF-8");
         println!("cargo:rustc-link-arg-bins=-Wl,-Map={map}");
+    }
+    println!("cargo:rerun-if-env-changed=GUARD_DATA_LAYOUT");
+    if let Some(script) = std::env::var_os("GUARD_DATA_LAYOUT").filter(|v| !v.is_empty()) {
+        let script = script.to_str().expect("GUARD_DATA_LAYOUT must be UTF-8");
+        println!("cargo:rerun-if-changed={script}");
+        println!("cargo:rustc-link-arg-bins=-Wl,--script={script}");
     }
     if let Some(order) = std::env::var_os("GUARD_SYMBOL_ORDER").filter(|v| !v.is_empty()) {
         let order = order.to_str().expect("GUARD_SYMBOL_ORDER must be UTF-8");

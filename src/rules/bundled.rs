@@ -13,6 +13,15 @@ use super::model::{Action, Challenge, PathKind, SqlClass, SqlDialect};
 
 include!(concat!(env!("OUT_DIR"), "/bundled_compiled.rs"));
 
+/// A pack's string, or a pack's text, from its bytes, which build.rs emits in a link section
+/// of their own (a literal would land among the strings a call reads). Checked at compile time.
+pub(super) const fn utf8(bytes: &'static [u8]) -> &'static str {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(_) => panic!("build.rs emits pack strings from UTF-8 text"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
