@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod decimal;
 pub mod decision;
 pub mod display;
 pub mod exec;

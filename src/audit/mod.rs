@@ -1,10 +1,13 @@
 //! The audit trail: one JSON line per intercepted call in `$XDG_STATE_HOME/guard/audit.jsonl`,
 //! appended under a lock in a single write, so concurrent shims never interleave or lose lines.
 
+mod line;
+
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::Write;
+use std::os::unix::ffi::OsStringExt as _;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -59,8 +62,7 @@ pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
         }
     }
     .with_context(|| format!("opening audit log {}", path.display()))?;
-    let mut line = serde_json::to_vec(entry)?;
-    line.push(b'\n');
+    let line = entry.json_line();
     // Closing the file releases the lock.
     file.lock()
         .with_context(|| format!("locking audit log {}", path.display()))?;
@@ -122,7 +124,12 @@ impl Caller {
 fn parent_name() -> Option<String> {
     use std::io::Read as _;
     let mut comm = [0u8; 32];
-    let n = std::fs::File::open(format!("/proc/{}/comm", nix::unistd::getppid()))
+    let mut path = b"/proc/".to_vec();
+    let ppid = nix::unistd::getppid().as_raw();
+    crate::decimal::push(&mut path, u64::try_from(ppid).unwrap_or(0));
+    path.extend_from_slice(b"/comm");
+    let path = std::path::PathBuf::from(std::ffi::OsString::from_vec(path));
+    let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut comm))
         .ok()?;
     Some(String::from_utf8_lossy(&comm[..n]).trim_end().to_string())
@@ -162,8 +169,12 @@ pub fn recognise_agent(env: &[(OsString, OsString)]) -> Option<String> {
     Some(agent.to_string())
 }
 
+/// Now, as `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn timestamp() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    line::rfc3339_seconds(secs)
 }
 
 #[cfg(test)]
