@@ -25,6 +25,7 @@ fn main() {
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=src/rules/tools_line.rs");
     println!("cargo:rerun-if-changed=src/rules/model.rs");
+    println!("cargo:rerun-if-env-changed=GUARD_NON_PIE");
     link_order();
     let mut entries: Vec<_> = std::fs::read_dir("rules")
         .expect("rules/ directory")
@@ -126,7 +127,9 @@ fn challenge(c: Option<Challenge>) -> &'static str {
 /// anonymous constants spread over the binary's read-only data among every other pack's: each
 /// 64 KiB the kernel maps around a page fault costs about 7 µs here (README, Performance).
 /// `.data.rel.ro.*`, not `.rodata.*`: the data holds pointers, which a position-independent
-/// build relocates at start-up.
+/// build relocates at start-up. The release build, non-PIE, has nothing to relocate
+/// (`GUARD_NON_PIE`): there each pack gets a read-only section outside the RELRO segment,
+/// whose few pages every call then reads without the pack's between them.
 #[derive(Default)]
 struct Statics {
     code: String,
@@ -143,7 +146,12 @@ struct Statics {
 
 impl Statics {
     fn start_pack(&mut self, index: usize) {
-        self.section = format!(".data.rel.ro.guard.pack{index}");
+        self.section = if std::env::var_os("GUARD_NON_PIE").is_some_and(|v| v == "1") {
+            // Nothing to relocate: a read-only section of its own (scripts/release-env).
+            format!("guard_pack{index}")
+        } else {
+            format!(".data.rel.ro.guard.pack{index}")
+        };
         self.strings.clear();
     }
 
@@ -394,9 +402,9 @@ fn link_order() {
         let map = map.to_str().expect("GUARD_LINK_MAP must be UTF-8");
         println!("cargo:rustc-link-arg-bins=-Wl,-Map={map}");
     }
-    println!("cargo:rerun-if-env-changed=GUARD_DATA_LAYOUT");
-    if let Some(script) = std::env::var_os("GUARD_DATA_LAYOUT").filter(|v| !v.is_empty()) {
-        let script = script.to_str().expect("GUARD_DATA_LAYOUT must be UTF-8");
+    println!("cargo:rerun-if-env-changed=GUARD_LINK_SCRIPT");
+    if let Some(script) = std::env::var_os("GUARD_LINK_SCRIPT").filter(|v| !v.is_empty()) {
+        let script = script.to_str().expect("GUARD_LINK_SCRIPT must be UTF-8");
         println!("cargo:rerun-if-changed={script}");
         println!("cargo:rustc-link-arg-bins=-Wl,--script={script}");
     }

@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
-# Regenerate scripts/hot-functions.txt: every function guard runs for a set of typical
-# allowed calls, which scripts/install links together (scripts/link-order, README
-# Performance). Run it after changing what the shim path does; a stale list costs speed,
-# never correctness. Needs valgrind and python3.
+# Regenerate scripts/hot-functions.txt and scripts/hot-data.txt: the functions guard runs
+# and the read-only data it reads for a set of typical allowed calls, which scripts/install
+# places together (scripts/link-order, README Performance). Run it after changing what the
+# shim path does; stale lists cost speed, never correctness. Needs valgrind and python3.
 #
-#   benches/hot-functions.sh
+#   benches/hot-layout.sh
 #
-# Builds guard as scripts/install does but unstripped and with a link map, runs each call
-# below under callgrind up to the moment guard execs the real tool, and names what ran the
-# way lld's map does (demangled, hash suffix dropped), so the list survives toolchain changes.
+# Builds guard as scripts/install does but unstripped and with a link map, traces each call
+# below under valgrind's lackey up to the moment guard execs the real tool (and the first
+# natively, single-stepped by benches/steps.c), and names what it ran and read the way
+# lld's map does (demangled, hash suffix dropped), so the lists survive toolchain changes
+# (benches/hot_layout.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 source scripts/release-env
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-target=target/hot-functions
+target=target/hot-layout
 GUARD_LINK_MAP=$repo/$target/guard.map CARGO_PROFILE_RELEASE_STRIP=none \
     cargo build --release --locked --quiet --target-dir "$target" "${target_args[@]}"
 bin=$repo/$target/release/guard
 [ ${#target_args[@]} -eq 0 ] || bin=$repo/$target/${target_args[1]}/release/guard
 
 # The calls: allowed ones, the path every agent command takes. A refusal waits on a human.
+# Their order is the lists' tie-break: railway, the benchmark's tool, first.
 calls=(
     "railway status"
     "railway logs --service api"
@@ -40,18 +43,23 @@ calls=(
 mkdir -p "$work/bin" "$work/shims" "$work/home/build"
 printf 'int main(void){return 0;}\n' > "$work/noop.c"
 gcc -O2 -static -o "$work/bin/noop" "$work/noop.c"
+gcc -O2 -o "$work/steps" benches/steps.c
 export HOME="$work/home" XDG_CONFIG_HOME="$work/home/.config" XDG_DATA_HOME="$work/home/.local/share"
 export XDG_STATE_HOME="$work/home/.local/state" GUARD_SHIM_DIR="$work/shims"
 export PATH="$work/shims:$work/bin:$PATH"
 export XDG_CACHE_HOME="$work/home/.cache"
 cd "$work/home"
+n=0
 trace() {
     eval "argv=($1)"
     ln -sf noop "$work/bin/${argv[0]}"
     ln -sf "$bin" "$work/shims/${argv[0]}"
-    valgrind --tool=callgrind --dump-before=execve --compress-strings=no --demangle=no \
-        --callgrind-out-file="$work/cg.%p" "${argv[@]}" 2>/dev/null \
-        || { echo "guard did not allow: $1" >&2; exit 1; }
+    n=$((n + 1))
+    # The first call also single-stepped on this very CPU: glibc picks its string
+    # functions' variants for it, and valgrind's CPU has no vDSO to look up.
+    [ $n -gt 1 ] || "$work/steps" "${argv[@]}" > "$work/native" 2>/dev/null
+    valgrind --tool=lackey --trace-mem=yes --log-file="$work/trace.$(printf %03d $n)" \
+        "${argv[@]}" 2>/dev/null || { echo "guard did not allow: $1" >&2; exit 1; }
 }
 for call in "${calls[@]}"; do trace "$call"; done
 # Every call again, with user rule files once indexed (rules::index: files older than 3 s,
@@ -68,45 +76,4 @@ railway status
 for call in "${calls[@]}"; do trace "$call"; done
 cd "$repo"
 
-python3 - "$target/guard.map" "$work" > scripts/hot-functions.txt <<'PY'
-import glob, re, sys
-map_path, work = sys.argv[1], sys.argv[2]
-line_re = re.compile(r"^ *([0-9a-f]+) +[0-9a-f]+ +[0-9a-f]+ +[0-9]+( +)(.*)$")
-by_mangled, by_addr, out = {}, {}, None
-for line in open(map_path):
-    m = line_re.match(line)
-    if not m:
-        continue
-    addr, depth, name = int(m[1], 16), len(m[2]), m[3]
-    if depth == 1:
-        out = name
-    elif depth == 9:
-        section = name.rsplit(":(", 1)[-1].rstrip(")")
-        mangled = re.sub(r"^\.text\.(unlikely\.)?", "", section) if section.startswith(".text.") else None
-    elif depth == 17 and out == ".text":
-        # Hash suffixes and LTO's numbered copies (" (.437)") differ from build to build.
-        demangled = re.sub(r"::h[0-9a-f]+$", "", re.sub(r" \(\.[0-9]+\)$", "", name))
-        if mangled:
-            by_mangled[mangled] = demangled
-        by_mangled[name] = demangled
-        by_addr.setdefault(addr, demangled)
-# In how many of the calls each function ran: the ones every call runs come first, so a
-# call's code is as contiguous as the list allows.
-calls = {}
-for dump in glob.glob(work + "/cg.*"):
-    names = set()
-    for line in open(dump):
-        if not line.startswith("fn="):
-            continue
-        fn = line[3:].strip().split("'")[0]
-        fn = by_addr.get(int(fn, 16)) if fn.startswith("0x") else by_mangled.get(fn)
-        if fn:
-            names.add(fn)
-    for n in names:
-        calls[n] = calls.get(n, 0) + 1
-print("# Functions guard runs on an allowed call, for scripts/link-order; generated by")
-print("# benches/hot-functions.sh (lld map names, hash suffix dropped; the most shared first).")
-for n in sorted(calls, key=lambda n: (-calls[n], n)):
-    print(n)
-PY
-echo "scripts/hot-functions.txt: $(grep -vc '^#' scripts/hot-functions.txt) functions" >&2
+python3 benches/hot_layout.py "$target/guard.map" "$work"
