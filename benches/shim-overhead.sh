@@ -9,7 +9,13 @@
 # the user files' index (`rules::index`) in its steady state, in one file likewise, and in
 # ten files with no index to be had.
 #
-#   benches/shim-overhead.sh [N [ROUNDS]]   (default 400 calls x 41 rounds; builds guard first)
+#   benches/shim-overhead.sh [N [ROUNDS [CALLS]]]
+#       (default 400 calls x 41 rounds, and 3000 interleaved calls; builds guard first)
+#
+# Two methods, each with every variant in the same run. Rounds: N calls of one variant,
+# then the next, ROUNDS times over. Interleaved: each variant once in turn, CALLS times
+# over, so every variant's calls meet the same state of the machine. Their floors differ
+# (a call right after the same binary finds more of it cached), so the README gives both.
 #
 # "guard" is the binary scripts/install builds (scripts/build-release: static and non-PIE on
 # Linux/glibc, its hot path linked together). For comparison: "unordered" is the same build
@@ -19,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-400}
 rounds=${2:-41}
+calls=${3:-3000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -119,6 +126,64 @@ int main(int argc, char **argv) {
 C
 gcc -O2 -o "$work/drive" "$work/drive.c"
 
+# The second method: every variant called in turn, call by call, so each call of each
+# variant meets the same machine (caches, TLB, the VM's speed of the moment) as the others.
+# Prints each variant's mean per-call time, the slowest and fastest tenth of its calls left
+# out. Arguments: N, then PROGRAM PATH SHIM_DIR per variant.
+cat > "$work/interleave.c" <<'C'
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+extern char **environ;
+static double now(void) {
+    struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y);
+}
+static char *var(const char *name, const char *value) {
+    char *s = malloc(strlen(name) + strlen(value) + 2); sprintf(s, "%s=%s", name, value); return s;
+}
+int main(int argc, char **argv) {
+    int n = atoi(argv[1]), k = (argc - 2) / 3;
+    cpu_set_t cpu; CPU_ZERO(&cpu); CPU_SET(0, &cpu); sched_setaffinity(0, sizeof cpu, &cpu);
+    int c = 0; while (environ[c]) c++;
+    char ***envs = calloc(k, sizeof *envs);
+    for (int j = 0; j < k; j++) {
+        char **e = calloc(c + 3, sizeof *e); int m = 0;
+        for (int i = 0; i < c; i++)
+            if (strncmp(environ[i], "PATH=", 5) && strncmp(environ[i], "GUARD_SHIM_DIR=", 15)) e[m++] = environ[i];
+        e[m++] = var("PATH", argv[3 + 3 * j]); e[m++] = var("GUARD_SHIM_DIR", argv[4 + 3 * j]);
+        envs[j] = e;
+    }
+    double *t = calloc((size_t)n * k, sizeof *t);
+    char *av[] = {"railway", "status", NULL};
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < k; j++) {
+            double a = now();
+            pid_t p = fork();
+            if (p == 0) { execve(argv[2 + 3 * j], av, envs[j]); _exit(127); }
+            int st; waitpid(p, &st, 0);
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) { fprintf(stderr, "call failed\n"); return 1; }
+            t[(size_t)j * n + i] = now() - a;
+        }
+    for (int j = 0; j < k; j++) {
+        double *v = t + (size_t)j * n, sum = 0;
+        qsort(v, n, sizeof *v, cmp);
+        for (int i = n / 10; i < n - n / 10; i++) sum += v[i];
+        printf("%s%.4f", j ? " " : "", sum / (n - 2 * (n / 10)));
+    }
+    printf("\n");
+    return 0;
+}
+C
+gcc -O2 -o "$work/interleave" "$work/interleave.c"
+
 measure() { # PATH, program: per-call ms of N calls
     PATH="$1" "$work/drive" "$n" "$2" railway status
 }
@@ -171,8 +236,24 @@ run_all() {
     }'
 }
 
+# The interleaved method, for every variant: mean ms per call and the added-cost ratio.
+interleaved() {
+    local args=("$work/bin/railway" "$work/bin:/usr/bin:/bin" "$work/none"
+        "$work/bare/railway" "$work/bare:$work/bin:/usr/bin:/bin" "$work/none") v
+    for v in guard guard-unordered guard-10x-bundled guard-dynamic; do
+        args+=("$work/$v-shims/railway" "$work/$v-shims:$work/bin:/usr/bin:/bin" "$work/$v-shims")
+    done
+    "$work/interleave" "$calls" "${args[@]}" | awk '{
+        printf "  interleaved, %d calls each: direct %.3f ms | bare shim %.3f ms (+%.3f)\n", '"$calls"', $1, $2, $2 - $1
+        split("guard unordered 10x-packs dynamic", name, " ")
+        for (j = 3; j <= NF; j++)
+            printf "    %-10s %.3f ms (+%.3f) %.2fx the bare shim'"'"'s added cost\n", name[j - 2], $j, $j - $1, ($j - $1) / ($2 - $1)
+    }'
+}
+
 echo "machine: $(nproc) cores, $(uname -sr); median of $rounds rounds of $n calls each"
 run_all "bundled packs"
+interleaved
 
 # 10x the rules in user files for other tools. Once the files are older than the index's
 # 3 s settling time, one call indexes them and every later call stats them instead of
@@ -184,6 +265,7 @@ sleep 4
 through guard > /dev/null
 grep -c '^file ' "$XDG_CACHE_HOME/guard/rules-index" | sed 's/^/files indexed: /'
 run_all "10x rules (user layer, indexed)"
+interleaved
 
 # The same 10x in one user file, for all ten other tools: one stat, where ten files cost ten.
 mkdir -p "$work/one/guard/rules"
@@ -195,9 +277,11 @@ mkdir -p "$work/one/guard/rules"
 sleep 4
 XDG_CONFIG_HOME="$work/one" through guard > /dev/null
 XDG_CONFIG_HOME="$work/one" run_all "10x rules (one user file, indexed)"
+XDG_CONFIG_HOME="$work/one" interleaved
 
 # Ten files again, with no index to be had (its directory cannot be created): each file
 # costs an open and a read of its head per call, for its one-line `tools:`.
 rm -rf "$XDG_CACHE_HOME"
 export XDG_CACHE_HOME=/dev/null/no-cache
 run_all "10x rules (user layer, no index)"
+interleaved
