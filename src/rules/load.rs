@@ -192,23 +192,23 @@ fn user_layer_for(
         .filter(|_| trust_listing)
         .and_then(|stamp| old.listing(&stamp, euid));
     let listed_now;
-    let names = match listed {
-        Some(names) => names,
+    let names: Vec<&[u8]> = match &listed {
+        Some(names) => names.clone(),
         None => match rule_names(&dir) {
             Ok(names) => {
                 listed_now = names;
-                &listed_now
+                listed_now.iter().map(Vec::as_slice).collect()
             }
             Err(e) => return diags.push(unreadable(&dir, &e)),
         },
     };
     let mut update = old.update(now, euid);
     if let Some(stamp) = dir_stamp {
-        update.listing(stamp, names);
+        update.listing(stamp, &names);
     }
     let mut found = Vec::new();
-    for name in names {
-        let stamp = match nix::sys::stat::fstatat(&dir_fd, name.as_slice(), AtFlags::empty()) {
+    for &name in &names {
+        let stamp = match nix::sys::stat::fstatat(&dir_fd, name, AtFlags::empty()) {
             Ok(st) => Some(Stamp::of(&st)),
             // Listed by the index yet gone: list the directory itself.
             Err(nix::errno::Errno::ENOENT) if listed.is_some() => {
@@ -219,7 +219,7 @@ fn user_layer_for(
         };
         if let Some(stamp) = &stamp
             && let Some(tools) = update.known(name, stamp)
-            && !tools.iter().any(|t| t == tool)
+            && !tools.contains(tool)
         {
             continue;
         }
