@@ -89,6 +89,7 @@ text = next(i for i in inputs if i[2] == ".text")[0]
 # generic function's instances share one demangled name, and a build has dozens of some:
 # the size tells the ones that ran from the rest, where the same compiler built them.
 sizes = {}
+seen = set()  # (name, call): a name counts once per call, whatever sizes it ran at
 def note(table, found, call):
     name, size = found
     n, first = table.get(name, (0, call))
@@ -97,7 +98,6 @@ def note(table, found, call):
         table[name] = (n + 1, first)
     if size is not None:
         sizes.setdefault(name, set()).add(size)
-seen = set()
 
 functions, data = {}, {}
 def traced(trace):

@@ -191,9 +191,10 @@ fn user_layer_for(
     let listed = dir_stamp
         .filter(|_| trust_listing)
         .and_then(|stamp| old.listing(&stamp, euid));
+    let from_index = listed.is_some();
     let listed_now;
-    let names: Vec<&[u8]> = match &listed {
-        Some(names) => names.clone(),
+    let names: Vec<&[u8]> = match listed {
+        Some(names) => names,
         None => match rule_names(&dir) {
             Ok(names) => {
                 listed_now = names;
@@ -211,7 +212,7 @@ fn user_layer_for(
         let stamp = match nix::sys::stat::fstatat(&dir_fd, name, AtFlags::empty()) {
             Ok(st) => Some(Stamp::of(&st)),
             // Listed by the index yet gone: list the directory itself.
-            Err(nix::errno::Errno::ENOENT) if listed.is_some() => {
+            Err(nix::errno::Errno::ENOENT) if from_index => {
                 diags.truncate(reported);
                 return user_layer_for(tool, dirs, false, packs, diags);
             }

@@ -332,8 +332,12 @@ pub struct Update<'a> {
 impl<'a> Update<'a> {
     /// The directory's stat and the rule file names in it.
     pub fn listing(&mut self, dir: Stamp, names: &[&[u8]]) {
-        let indexed =
-            |(stamp, old): &(Stamp, Vec<Span>)| *stamp == dir && self.old.names(old) == names;
+        let store = &self.old.store;
+        let indexed = |(stamp, old): &(Stamp, Vec<Span>)| {
+            *stamp == dir
+                && old.len() == names.len()
+                && old.iter().zip(names).all(|(o, n)| store.get(o) == *n)
+        };
         self.listing = if !(dir.is_dir() && self.vouches_for(&dir)) {
             Seen::Unvouched
         } else if self.old.listing.as_ref().is_some_and(indexed) {
