@@ -2,10 +2,10 @@
 //! deciding a command against them. Run: cargo bench --bench match_decide
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use guard::decision::decide;
+use guard::layers::{Scope, load};
 use guard::paths::Dirs;
 use guard::rules::content::NoInputs;
-use guard::rules::load::{Scope, load};
+use guard::rules::decision::decide;
 use std::ffi::OsString;
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("load railway rules", |b| {
         b.iter(|| load(black_box(&dirs), Scope::Tool("railway")).unwrap())
     });
-    let rules = load(&dirs, Scope::Tool("railway")).unwrap();
+    let (rules, _) = load(&dirs, Scope::Tool("railway")).unwrap();
     for line in [
         "status",
         "volume -e production delete -v pg-data",

@@ -87,7 +87,7 @@ pub enum Command {
     },
     /// Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules.
     #[command(
-        after_help = "With no PATH, lints everything guard loads: bundled packs, /etc/guard and\nyour rules and config. Exit status: 0 clean, 1 problems found, 2 usage or I/O error.\n\nExamples:\n  guard lint\n  guard lint --format github rules/\n\nDiagnostic codes: docs/lint.md"
+        after_help = "With no PATH, lints everything guard loads: bundled packs, /etc/guard and\nyour rules and config. Exit status: 0 clean; 1 problems found (a file that cannot be read is one, G011);\n2 a PATH that does not exist, or bad usage.\n\nExamples:\n  guard lint\n  guard lint --format github rules/\n\nDiagnostic codes: docs/lint.md"
     )]
     Lint {
         /// Rule files or directories of them.

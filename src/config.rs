@@ -53,7 +53,7 @@ impl Default for Config {
 }
 
 /// Read both config files; problems are pushed onto `diags` (any error refuses).
-pub fn load_config(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
+pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
     let mut config = Config::default();
     let mut timeout_set = false;
     for (path, system) in [(dirs.system_config(), true), (dirs.user_config(), false)] {
@@ -116,7 +116,7 @@ fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ConfigSpec> {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
-            diags.push(crate::rules::load::unreadable(path, &e));
+            diags.push(Diagnostic::unreadable(path, &e));
             return None;
         }
     };

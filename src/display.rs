@@ -1,6 +1,6 @@
 //! How a command and a decision read to a person: shell-quoted argv and the matched rules.
 
-use crate::decision::Decision;
+use crate::rules::decision::Decision;
 use std::ffi::OsString;
 use std::fmt::Write as _;
 

@@ -29,7 +29,7 @@ pub fn exec_real_tool(program: &Path, argv: &[OsString], depth: u32) -> std::io:
     // (Signal dispositions need no care: `no_main` keeps std from ignoring SIGPIPE, so the tool
     // inherits exactly what guard was started with.)
     unsafe {
-        std::env::set_var(DEPTH_VAR, crate::decimal::string(u64::from(depth) + 1));
+        std::env::set_var(DEPTH_VAR, (depth + 1).to_string());
     }
     match nix::unistd::execv(&path, &args) {
         Err(errno) => std::io::Error::from(errno),

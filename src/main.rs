@@ -9,7 +9,7 @@
 #![no_main]
 
 use clap::Parser;
-use guard::{cli, commands, exit, shim};
+use guard::{cli, commands, error::Error, exit, shim};
 use std::io::Write as _;
 
 /// The C entry point. std still captures argv on Linux (glibc passes it to .init_array
@@ -33,12 +33,12 @@ fn run() -> u8 {
         .unwrap_or_default();
     if invoked_as != "guard" && !invoked_as.is_empty() {
         let Some(tool) = invoked_as.to_str() else {
-            eprintln!(
-                "guard: invoked as {invoked_as:?}, a name that is not valid UTF-8; shims must be named after a tool"
-            );
-            return exit::REFUSED;
+            return report(Error::refused(format!(
+                "invoked as {invoked_as:?}, a name that is not valid UTF-8; shims must be named after a tool"
+            )));
         };
-        return shim::run(tool, argv.clone());
+        // Returns only when the tool was not exec'd.
+        return report(shim::run(tool, argv.clone()));
     }
     let cli = match cli::Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
@@ -48,10 +48,15 @@ fn run() -> u8 {
         }
     };
     match commands::dispatch(cli.command) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("guard: error: {e:#}");
-            exit::FAILURE
-        }
+        Ok(()) => 0,
+        Err(e) => report(e),
     }
+}
+
+/// The one place an error is printed: once, then its exit code.
+fn report(e: Error) -> u8 {
+    if let Some(message) = e.message() {
+        eprintln!("guard: {message}");
+    }
+    e.code()
 }

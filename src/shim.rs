@@ -2,22 +2,25 @@
 //! tool's rules, decide, get a human's approval where the rules ask for one, record the call
 //! in the audit log, then exec the tool untouched or refuse with the reasons.
 
-use crate::approval::grants::{ExactCommand, Store, now};
+use crate::approval::grants::{ExactCommand, Store};
 use crate::approval::prompt::Tty;
 use crate::approval::{Approval, confirm_on_tty};
-use crate::audit;
+use crate::audit::{self, Approver, Logged, Outcome};
 use crate::config::Config;
-use crate::decision::{Decision, decide};
 use crate::display::{matched_rules, tool_line};
+use crate::error::Error;
 use crate::exec::{MAX_DEPTH, current_depth, exec_real_tool};
 use crate::exit;
+use crate::layers::{Scope, load};
 use crate::paths::Dirs;
 use crate::resolve::{real_tool_path, running_guard};
 use crate::rules::Action;
-use crate::rules::load::{Scope, load};
+use crate::rules::decision::{Decision, decide};
+use crate::state::unix_secs;
 use crate::style::Style;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 /// Why a command did not run, and the pending request a human can approve, if any.
 struct Refusal {
@@ -25,16 +28,16 @@ struct Refusal {
     pending: Option<String>,
 }
 
-/// Run as the shim for `tool`. Returns the exit status when the tool is not exec'd.
-pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
+/// Run as the shim for `tool`: execs the real tool, or returns why it did not run.
+pub fn run(tool: &str, argv: Vec<OsString>) -> Error {
     let depth = current_depth();
     if depth >= MAX_DEPTH {
-        eprintln!(
-            "guard: {tool}: shim loop: guard was entered {depth} times in a row without reaching the real {tool}\n\
+        return Error::refused(format!(
+            "{tool}: shim loop: guard was entered {depth} times in a row without reaching the real {tool}\n\
              hint: something on PATH after the shim directory calls `{tool}` by name again; check `type -a {tool}`"
-        );
-        return exit::REFUSED;
+        ));
     }
+    let now = crate::state::now();
     let dirs = Dirs::from_env();
     let shim_dir = dirs.shim_dir(None);
     let guard_exe = running_guard();
@@ -42,16 +45,18 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
     let real = match real_tool_path(tool, path_var.as_deref(), &shim_dir, &guard_exe) {
         Ok(real) => real,
         Err(e) => {
-            eprintln!(
-                "guard: {e}\nhint: install {tool}, or `guard uninstall {tool}` to remove the shim"
+            return Error::with_code(
+                exit::NOT_FOUND,
+                format!(
+                    "{e}\nhint: install {tool}, or `guard uninstall {tool}` to remove the shim"
+                ),
             );
-            return exit::NOT_FOUND;
         }
     };
-    let rules = match load(&dirs, Scope::Tool(tool)) {
-        Ok(rules) => rules,
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (rules, config) = match load(&dirs, Scope::Tool(tool)) {
+        Ok(loaded) => loaded,
         Err(e) => {
-            eprintln!("guard: {tool}: refused: {e}");
             // Recorded too (best effort: the command is refused either way).
             let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
             let unknown = Decision {
@@ -67,39 +72,35 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> u8 {
                     .map_or_else(String::new, ToString::to_string),
                 pending: None,
             };
-            let cwd = std::env::current_dir().unwrap_or_default();
-            let mut entry = audit_entry(&unknown, &argv, &cwd, &env, &Err(refusal));
-            entry.decision = "error".into();
+            let mut entry = audit_entry(&unknown, &argv, &cwd, &env, &Err(refusal), now);
+            entry.decision = Logged::Error;
             let _ = audit::append(&dirs.state, &entry);
-            return exit::REFUSED;
+            return Error::refused(format!("{tool}: refused: {e}"));
         }
     };
     let env = read_env(rules.env_names(tool));
     let decision = decide(&rules, tool, &argv[1..], &env, &crate::host::Host::live());
-    let cwd = std::env::current_dir().unwrap_or_default();
     let outcome = match decision.action {
         Action::Allow => Ok(None),
         Action::Confirm | Action::Deny => {
-            seek_approval(&dirs, &rules.config, &decision, &argv, &cwd).map(Some)
+            seek_approval(&dirs, &config, &decision, &argv, &cwd, now).map(Some)
         }
     };
-    let entry = audit_entry(&decision, &argv, &cwd, &env, &outcome);
+    let entry = audit_entry(&decision, &argv, &cwd, &env, &outcome, now);
     if let Err(e) = audit::append(&dirs.state, &entry) {
-        eprintln!(
-            "guard: {tool}: refused: the audit log cannot be written ({e:#}); nothing runs unrecorded"
-        );
-        return exit::REFUSED;
+        return Error::refused(format!(
+            "{tool}: refused: the audit log cannot be written ({e:#}); nothing runs unrecorded"
+        ));
     }
     match outcome {
         Ok(_) => {
             let err = exec_real_tool(&real, &argv, depth);
-            eprintln!("guard: {tool}: could not execute {}: {err}", real.display());
-            exit::REFUSED
+            Error::refused(format!(
+                "{tool}: could not execute {}: {err}",
+                real.display()
+            ))
         }
-        Err(refusal) => {
-            print_refusal(&decision, &argv, &refusal);
-            exit::REFUSED
-        }
+        Err(refusal) => Error::refused(refusal_text(&decision, &argv, &refusal)),
     }
 }
 
@@ -121,10 +122,12 @@ fn seek_approval(
     decision: &Decision,
     argv: &[OsString],
     cwd: &std::path::Path,
+    now: SystemTime,
 ) -> Result<Approval, Refusal> {
     let store = Store::new(&dirs.state);
     let cmd = ExactCommand::new(&decision.tool, &argv[1..], cwd);
-    match store.consume_grant(&cmd, now()) {
+    let now = unix_secs(now);
+    match store.consume_grant(&cmd, now) {
         Ok(Some(id)) => return Ok(Approval::Grant(id)),
         Ok(None) => {}
         Err(e) => {
@@ -140,7 +143,7 @@ fn seek_approval(
             .iter()
             .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
             .collect();
-        match store.add_pending(cmd.clone(), rules, now()) {
+        match store.add_pending(cmd.clone(), rules, now) {
             Ok(id) => Refusal {
                 why: why.to_string(),
                 pending: Some(id),
@@ -185,23 +188,25 @@ fn audit_entry(
     cwd: &std::path::Path,
     env: &[(OsString, OsString)],
     outcome: &Result<Option<Approval>, Refusal>,
+    now: SystemTime,
 ) -> audit::Entry {
     let caller = audit::Caller::gather(env);
-    let (ran, approved_by, refused_because) = match outcome {
-        Ok(None) => (true, "none".to_string(), None),
-        Ok(Some(a)) => (true, a.label(), None),
-        Err(r) => (false, "none".to_string(), Some(r.why.clone())),
+    let (outcome, approved_by, refused_because) = match outcome {
+        Ok(None) => (Outcome::Ran, Approver::None, None),
+        Ok(Some(Approval::Tty)) => (Outcome::Ran, Approver::Tty, None),
+        Ok(Some(Approval::Grant(id))) => (Outcome::Ran, Approver::Grant(id.clone()), None),
+        Err(r) => (Outcome::Refused, Approver::None, Some(r.why.clone())),
     };
     audit::Entry {
-        time: audit::timestamp(),
+        time: humantime::format_rfc3339_seconds(now).to_string(),
         tool: decision.tool.clone(),
         argv: argv
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect(),
         cwd: PathBuf::from(cwd).display().to_string(),
-        decision: decision.action.as_str().to_string(),
-        outcome: if ran { "ran" } else { "refused" }.to_string(),
+        decision: Logged::from(decision.action),
+        outcome,
         rules: decision.rules.iter().map(|r| r.id.clone()).collect(),
         approved_by,
         refused_because,
@@ -212,19 +217,20 @@ fn audit_entry(
     }
 }
 
-fn print_refusal(decision: &Decision, argv: &[OsString], refusal: &Refusal) {
+/// The refusal as `main` prints it, each line after `guard: `.
+fn refusal_text(decision: &Decision, argv: &[OsString], refusal: &Refusal) -> String {
     let style = Style::for_stderr();
     let next = match &refusal.pending {
         Some(id) => format!(
-            "guard: to let it run once, a human runs this in their own terminal: guard allow {id}\n"
+            "guard: to let it run once, a human runs this in their own terminal: guard allow {id}"
         ),
-        None => "guard: nothing was run.\n".to_string(),
+        None => "guard: nothing was run.".to_string(),
     };
-    eprint!(
-        "guard: {} {}\nguard: {}:\n{}{next}",
+    format!(
+        "{} {}\nguard: {}:\n{}{next}",
         style.paint("refused:", Style::RED),
         tool_line(&decision.tool, &argv[1..]),
         refusal.why,
         matched_rules(decision),
-    );
+    )
 }

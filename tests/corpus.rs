@@ -2,11 +2,11 @@
 //! (tests/corpus/*.txt, `refuse: …` or `allow: …`). Every line marked refuse must be denied or
 //! confirmed; at most 2% of the lines marked allow may be flagged.
 
-use guard::decision::decide;
 use guard::host::Host;
+use guard::layers::{Scope, load};
 use guard::paths::Dirs;
 use guard::rules::Action;
-use guard::rules::load::{Scope, load};
+use guard::rules::decision::decide;
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -14,7 +14,7 @@ use std::path::Path;
 fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
     let nowhere = Path::new("/nonexistent/guard-corpus");
     let dirs = Dirs::rooted(nowhere);
-    let rules = load(&dirs, Scope::All).expect("bundled packs load");
+    let (rules, _) = load(&dirs, Scope::All).expect("bundled packs load");
     let host = Host::for_examples(false);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -13,7 +13,6 @@ mod e2e_git;
 mod e2e_postgres;
 mod explain;
 mod install;
-mod link_order;
 mod lint;
 mod railway;
 mod rm;

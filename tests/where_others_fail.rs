@@ -3,11 +3,11 @@
 //! calls), and the SQL-in-strings false positives they raise. Each is decided by the bundled
 //! packs exactly as the shim would.
 
-use guard::decision::decide;
 use guard::host::Host;
+use guard::layers::{Scope, load};
 use guard::paths::Dirs;
 use guard::rules::Action;
-use guard::rules::load::{Scope, load};
+use guard::rules::decision::decide;
 use std::ffi::OsString;
 use std::path::Path;
 
@@ -15,7 +15,7 @@ fn decision(line: &str) -> Action {
     let nowhere = Path::new("/nonexistent/guard-where-others-fail");
     let dirs = Dirs::rooted(nowhere);
     let words = shlex::split(line).unwrap();
-    let rules = load(&dirs, Scope::Tool(&words[0])).unwrap();
+    let (rules, _) = load(&dirs, Scope::Tool(&words[0])).unwrap();
     let args: Vec<OsString> = words[1..].iter().map(OsString::from).collect();
     decide(&rules, &words[0], &args, &[], &Host::for_examples(false)).action
 }

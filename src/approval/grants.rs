@@ -2,13 +2,12 @@
 //! exact command run a limited number of times). One JSON file under a file lock, rewritten
 //! atomically, so concurrent shims never both consume a one-use grant.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
-use std::io::Write;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// An exact command: tool, arguments and working directory, byte for byte.
@@ -96,7 +95,7 @@ impl Store {
     /// Run `f` on the state under an exclusive lock; a changed state is written back atomically
     /// (temporary file + rename). A state file that cannot be read refuses: never allow.
     pub fn update<T>(&self, now: u64, f: impl FnOnce(&mut State) -> T) -> anyhow::Result<T> {
-        ensure_private_dir(&self.dir)?;
+        crate::state::ensure_private_dir(&self.dir)?;
         let lock_path = self.dir.join("grants.lock");
         let lock_file = std::fs::OpenOptions::new()
             .create(true)
@@ -129,7 +128,7 @@ impl Store {
         state.version = 1;
         let after = serde_json::to_vec_pretty(&state)?;
         if after != before {
-            write_atomically(&path, &after)?;
+            crate::state::write_atomically(&path, &after)?;
         }
         Ok(out)
     }
@@ -172,7 +171,7 @@ impl Store {
 
 fn fresh_id(state: &State) -> String {
     loop {
-        let id = random_hex(3);
+        let id = crate::state::random_hex(3);
         let taken =
             state.pending.iter().any(|p| p.id == id) || state.grants.iter().any(|g| g.id == id);
         if !taken {
@@ -181,25 +180,7 @@ fn fresh_id(state: &State) -> String {
     }
 }
 
-/// `n` random bytes as hex, from the kernel's generator.
-pub fn random_hex(n: usize) -> String {
-    let mut buf = vec![0u8; n];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf));
-    if ok.is_err() {
-        // Not secret (ids are shown to everyone); the time keeps them distinct.
-        let t = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        buf.iter_mut()
-            .enumerate()
-            .for_each(|(i, b)| *b = (t >> (i * 8)) as u8);
-    }
-    hex(&buf)
-}
-
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -211,63 +192,6 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-/// Create `dir` (and parents) 0700; refuse a state directory others can write to.
-pub fn ensure_private_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating state directory {}", dir.display()))?;
-    check_private_dir(dir)
-}
-
-/// Refuse a state directory others can write to: they could forge grants or the audit log.
-pub fn check_private_dir(dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .permissions()
-        .mode();
-    if mode & 0o022 != 0 {
-        bail!(
-            "state directory {} is writable by other users (mode {:o}); run: chmod 700 {}",
-            dir.display(),
-            mode & 0o777,
-            dir.display()
-        );
-    }
-    Ok(())
-}
-
-/// Replace `path` with `bytes` (mode 0600) so readers see the old file or the new one, never a
-/// partial write: a temporary file in the same directory, synced, then renamed over it.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(true)
-        .write(true)
-        .mode(0o600)
-        .open(&tmp)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
-}
-
-pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -7,9 +7,9 @@ pub mod passphrase;
 pub mod prompt;
 
 use crate::config::Config;
-use crate::decision::Decision;
 use crate::paths::Dirs;
 use crate::rules::Action;
+use crate::rules::decision::Decision;
 use crate::rules::model::Challenge;
 use prompt::{Answer, Tty};
 use std::fmt::Write as _;
@@ -19,15 +19,6 @@ use std::fmt::Write as _;
 pub enum Approval {
     Tty,
     Grant(String),
-}
-
-impl Approval {
-    pub fn label(&self) -> String {
-        match self {
-            Approval::Tty => "tty".into(),
-            Approval::Grant(id) => format!("grant:{id}"),
-        }
-    }
 }
 
 /// What the human must type for a confirm decision: the hardest challenge any matched confirm
@@ -59,7 +50,7 @@ pub fn challenge_for(decision: &Decision) -> (Challenge, Option<String>) {
 /// Four characters that are easy to read and type.
 fn code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let hex = grants::random_hex(4);
+    let hex = crate::state::random_hex(4);
     hex.as_bytes()
         .chunks(2)
         .map(|pair| {

@@ -74,5 +74,5 @@ pub fn hash(passphrase: &str) -> anyhow::Result<String> {
 pub fn store(dirs: &Dirs, hash: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dirs.config)
         .with_context(|| format!("creating {}", dirs.config.display()))?;
-    super::grants::write_atomically(&user_file(dirs), format!("{hash}\n").as_bytes())
+    crate::state::write_atomically(&user_file(dirs), format!("{hash}\n").as_bytes())
 }

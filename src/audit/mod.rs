@@ -1,13 +1,11 @@
 //! The audit trail: one JSON line per intercepted call in `$XDG_STATE_HOME/guard/audit.jsonl`,
 //! appended under a lock in a single write, so concurrent shims never interleave or lose lines.
 
-mod line;
-
+use crate::rules::Action;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::io::Write;
-use std::os::unix::ffi::OsStringExt as _;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -17,13 +15,12 @@ pub struct Entry {
     pub tool: String,
     pub argv: Vec<String>,
     pub cwd: String,
-    /// allow | confirm | deny: what the rules decided.
-    pub decision: String,
-    /// ran | refused: what happened.
-    pub outcome: String,
+    /// What the rules decided.
+    pub decision: Logged,
+    /// What happened.
+    pub outcome: Outcome,
     pub rules: Vec<String>,
-    /// none | tty | grant:ID
-    pub approved_by: String,
+    pub approved_by: Approver,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refused_because: Option<String>,
     /// The caller's numeric user id (`getent passwd UID` names it). Not the name: resolving it
@@ -35,6 +32,86 @@ pub struct Entry {
     /// The agent recognised from its environment markers. Recorded, never trusted: an agent
     /// can unset any variable, so no decision depends on this.
     pub agent: Option<String>,
+}
+
+/// The decision an entry records: the rules' action, or `error` when they could not be loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Logged {
+    Allow,
+    Confirm,
+    Deny,
+    Error,
+}
+
+impl From<Action> for Logged {
+    fn from(action: Action) -> Logged {
+        match action {
+            Action::Allow => Logged::Allow,
+            Action::Confirm => Logged::Confirm,
+            Action::Deny => Logged::Deny,
+        }
+    }
+}
+
+impl Logged {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Logged::Allow => "allow",
+            Logged::Confirm => "confirm",
+            Logged::Deny => "deny",
+            Logged::Error => "error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Ran,
+    Refused,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ran => "ran",
+            Outcome::Refused => "refused",
+        }
+    }
+}
+
+/// Who let a command that needed a human run: written `none`, `tty` or `grant:ID`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Approver {
+    None,
+    Tty,
+    Grant(String),
+}
+
+impl From<Approver> for String {
+    fn from(a: Approver) -> String {
+        match a {
+            Approver::None => "none".into(),
+            Approver::Tty => "tty".into(),
+            Approver::Grant(id) => format!("grant:{id}"),
+        }
+    }
+}
+
+impl TryFrom<String> for Approver {
+    type Error = String;
+    fn try_from(s: String) -> Result<Approver, String> {
+        match s.as_str() {
+            "none" => Ok(Approver::None),
+            "tty" => Ok(Approver::Tty),
+            _ => match s.strip_prefix("grant:") {
+                Some(id) => Ok(Approver::Grant(id.to_string())),
+                None => Err(format!("`{s}` is not none, tty or grant:ID")),
+            },
+        }
+    }
 }
 
 pub fn log_path(state_dir: &Path) -> PathBuf {
@@ -53,16 +130,18 @@ pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
     // Every shim call appends: create the directory only when the log is not there yet.
     let mut file = match open() {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            crate::approval::grants::ensure_private_dir(state_dir)?;
+            crate::state::ensure_private_dir(state_dir)?;
             open()
         }
         opened => {
-            crate::approval::grants::check_private_dir(state_dir)?;
+            crate::state::check_private_dir(state_dir)?;
             opened
         }
     }
     .with_context(|| format!("opening audit log {}", path.display()))?;
-    let line = entry.json_line();
+    // One write of the whole line: with O_APPEND and the lock, lines never interleave.
+    let mut line = serde_json::to_vec(entry).context("encoding the audit entry")?;
+    line.push(b'\n');
     // Closing the file releases the lock.
     file.lock()
         .with_context(|| format!("locking audit log {}", path.display()))?;
@@ -124,11 +203,7 @@ impl Caller {
 fn parent_name() -> Option<String> {
     use std::io::Read as _;
     let mut comm = [0u8; 32];
-    let mut path = b"/proc/".to_vec();
-    let ppid = nix::unistd::getppid().as_raw();
-    crate::decimal::push(&mut path, u64::try_from(ppid).unwrap_or(0));
-    path.extend_from_slice(b"/comm");
-    let path = std::path::PathBuf::from(std::ffi::OsString::from_vec(path));
+    let path = format!("/proc/{}/comm", nix::unistd::getppid());
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut comm))
         .ok()?;
@@ -169,14 +244,6 @@ pub fn recognise_agent(env: &[(OsString, OsString)]) -> Option<String> {
     Some(agent.to_string())
 }
 
-/// Now, as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn timestamp() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    line::rfc3339_seconds(secs)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +272,22 @@ mod tests {
         }
         assert_eq!(AGENT_MARKERS.len(), cases.len());
         assert_eq!(recognise_agent(&[]), None);
+    }
+
+    #[test]
+    fn approvers_round_trip_through_their_written_form() {
+        for a in [
+            Approver::None,
+            Approver::Tty,
+            Approver::Grant("3fa2c1".into()),
+        ] {
+            let text = serde_json::to_string(&a).unwrap();
+            assert_eq!(serde_json::from_str::<Approver>(&text).unwrap(), a);
+        }
+        assert_eq!(
+            serde_json::to_string(&Approver::Grant("ab".into())).unwrap(),
+            "\"grant:ab\""
+        );
+        assert!(serde_json::from_str::<Approver>("\"root\"").is_err());
     }
 }

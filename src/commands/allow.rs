@@ -3,17 +3,18 @@
 //! refused cannot answer a prompt it never sees (and with a passphrase, not even through a pty).
 
 use crate::approval::ask_passphrase;
-use crate::approval::grants::{ExactCommand, Grant, Store, now};
+use crate::approval::grants::{ExactCommand, Grant, Store};
 use crate::approval::passphrase::{self, Source};
 use crate::approval::prompt::{Answer, Tty};
 use crate::cli::AllowArgs;
-use crate::decision::decide;
-use crate::exit;
+use crate::error::{Error, Result};
+use crate::layers::{Scope, load};
 use crate::paths::Dirs;
-use crate::rules::load::{Scope, load};
+use crate::rules::decision::decide;
+use crate::state::{now, unix_secs};
 use std::ffi::OsString;
 
-pub fn run(dirs: &Dirs, req: AllowArgs) -> anyhow::Result<u8> {
+pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
     let store = Store::new(&dirs.state);
     if req.list {
         return list(&store);
@@ -21,25 +22,22 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> anyhow::Result<u8> {
     if let Some(id) = &req.revoke {
         return revoke(&store, id, req.all);
     }
-    let lifetime = humantime::parse_duration(&req.duration)
-        .map_err(|e| anyhow::anyhow!("--for {}: {e} (write e.g. 30s, 15m, 2h)", req.duration))?;
+    let lifetime = humantime::parse_duration(&req.duration).map_err(|e| {
+        Error::usage(format!(
+            "allow: --for {}: {e} (write e.g. 30s, 15m, 2h)",
+            req.duration
+        ))
+    })?;
     // Everything below needs a human; check for one before reading anything else.
-    let mut tty = match Tty::open() {
-        Ok(tty) => tty,
-        Err(e) => {
-            eprintln!(
-                "guard: allow: refused: approving needs a human at an interactive terminal ({e}).\n\
-                 Run `guard allow` yourself, in your own terminal."
-            );
-            return Ok(exit::REFUSED);
-        }
-    };
-    let rules = load(dirs, Scope::All).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let secret = match passphrase::source(dirs, &rules.config) {
-        Source::Broken(why) => {
-            eprintln!("guard: allow: refused: {why}");
-            return Ok(exit::REFUSED);
-        }
+    let mut tty = Tty::open().map_err(|e| {
+        Error::refused(format!(
+            "allow: refused: approving needs a human at an interactive terminal ({e}).\n\
+             Run `guard allow` yourself, in your own terminal."
+        ))
+    })?;
+    let (rules, config) = load(dirs, Scope::All)?;
+    let secret = match passphrase::source(dirs, &config) {
+        Source::Broken(why) => return Err(Error::refused(format!("allow: refused: {why}"))),
         Source::Hash(h, _) => Some(h),
         Source::None => None,
     };
@@ -47,13 +45,14 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> anyhow::Result<u8> {
         let tool = std::path::Path::new(&req.command[0])
             .file_name()
             .and_then(|t| t.to_str())
-            .ok_or_else(|| anyhow::anyhow!("the tool name must be valid UTF-8"))?
+            .ok_or_else(|| Error::usage("allow: the tool name must be valid UTF-8"))?
             .to_string();
         let args = &req.command[1..];
         let cwd = match &req.cwd {
             Some(dir) => std::fs::canonicalize(dir)
-                .map_err(|e| anyhow::anyhow!("--cwd {}: {e}", dir.display()))?,
-            None => std::env::current_dir()?,
+                .map_err(|e| Error::usage(format!("allow: --cwd {}: {e}", dir.display())))?,
+            None => std::env::current_dir()
+                .map_err(|e| Error::failed(format!("allow: the current directory: {e}")))?,
         };
         let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
         let decision = decide(
@@ -70,22 +69,23 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> anyhow::Result<u8> {
             .collect();
         (ExactCommand::new(&tool, args, &cwd), None, reasons)
     } else {
-        let state = store.update(now(), |s| s.pending.clone())?;
+        let state = store.update(unix_secs(now()), |s| s.pending.clone())?;
         let id = match &req.id {
             Some(id) => id.clone(),
             None => match pick(&mut tty, &state)? {
                 Some(id) => id,
-                None => return Ok(exit::REFUSED),
+                None => return Err(Error::refused("allow: cancelled")),
             },
         };
         let Some(p) = state.into_iter().find(|p| p.id == id) else {
-            eprintln!("guard: allow: no pending request {id} (see `guard allow` for the list)");
-            return Ok(exit::FAILURE);
+            return Err(Error::failed(format!(
+                "allow: no pending request {id} (see `guard allow` for the list)"
+            )));
         };
         let mut cmd = p.command.clone();
         if let Some(dir) = &req.cwd {
             let dir = std::fs::canonicalize(dir)
-                .map_err(|e| anyhow::anyhow!("--cwd {}: {e}", dir.display()))?;
+                .map_err(|e| Error::usage(format!("allow: --cwd {}: {e}", dir.display())))?;
             let args = cmd.args().unwrap_or_default();
             cmd = ExactCommand::new(&cmd.tool, &args, &dir);
         }
@@ -104,26 +104,21 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> anyhow::Result<u8> {
         humantime::format_duration(lifetime)
     ));
     tty.write(&text)?;
-    let timeout = rules.config.confirm_timeout;
-    match tty.read_line(true, timeout)? {
+    match tty.read_line(true, config.confirm_timeout)? {
         Answer::Line(l) if l.trim() == "yes" => {}
-        _ => {
-            eprintln!("guard: allow: not approved; nothing changed");
-            return Ok(exit::REFUSED);
-        }
+        _ => return Err(Error::refused("allow: not approved; nothing changed")),
     }
     if let Some(hash) = secret
-        && let Err(why) = ask_passphrase(&mut tty, &hash, &rules.config)
+        && let Err(why) = ask_passphrase(&mut tty, &hash, &config)
     {
-        eprintln!("guard: allow: refused: {why}");
-        return Ok(exit::REFUSED);
+        return Err(Error::refused(format!("allow: refused: {why}")));
     }
-    let t = now();
+    let t = unix_secs(now());
     let expires = t + lifetime.as_secs().max(1);
     let id = store.update(t, |state| {
         let id = pending_id
             .clone()
-            .unwrap_or_else(|| crate::approval::grants::random_hex(3));
+            .unwrap_or_else(|| crate::state::random_hex(3));
         state.pending.retain(|p| Some(&p.id) != pending_id.as_ref());
         state.grants.push(Grant {
             id: id.clone(),
@@ -143,16 +138,13 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> anyhow::Result<u8> {
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(expires)
         )
     );
-    Ok(0)
+    Ok(())
 }
 
-fn pick(
-    tty: &mut Tty,
-    pending: &[crate::approval::grants::Pending],
-) -> anyhow::Result<Option<String>> {
+fn pick(tty: &mut Tty, pending: &[crate::approval::grants::Pending]) -> Result<Option<String>> {
     if pending.is_empty() {
         println!("no pending requests");
-        return Ok(None);
+        return Err(Error::reported(crate::exit::REFUSED));
     }
     let mut text = String::from("Pending requests:\r\n");
     for p in pending {
@@ -167,15 +159,12 @@ fn pick(
         Answer::Line(l) if pending.iter().any(|p| p.id == l.trim()) => {
             Ok(Some(l.trim().to_string()))
         }
-        _ => {
-            eprintln!("guard: allow: cancelled");
-            Ok(None)
-        }
+        _ => Ok(None),
     }
 }
 
-fn list(store: &Store) -> anyhow::Result<u8> {
-    let t = now();
+fn list(store: &Store) -> Result {
+    let t = unix_secs(now());
     let (grants, pending) = store.update(t, |s| (s.grants.clone(), s.pending.clone()))?;
     if grants.is_empty() {
         println!("no live grants");
@@ -196,22 +185,21 @@ fn list(store: &Store) -> anyhow::Result<u8> {
             pending.len()
         );
     }
-    Ok(0)
+    Ok(())
 }
 
-fn revoke(store: &Store, id: &str, all: bool) -> anyhow::Result<u8> {
+fn revoke(store: &Store, id: &str, all: bool) -> Result {
     if id.is_empty() && !all {
-        anyhow::bail!("--revoke needs a grant id, or --all");
+        return Err(Error::usage("allow: --revoke needs a grant id, or --all"));
     }
-    let removed = store.update(now(), |s| {
+    let removed = store.update(unix_secs(now()), |s| {
         let before = s.grants.len();
         s.grants.retain(|g| !(all || g.id == id));
         before - s.grants.len()
     })?;
     if removed == 0 && !all {
-        eprintln!("guard: allow: no live grant {id}");
-        return Ok(exit::FAILURE);
+        return Err(Error::failed(format!("allow: no live grant {id}")));
     }
     println!("revoked {removed} grant(s)");
-    Ok(0)
+    Ok(())
 }

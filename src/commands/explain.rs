@@ -1,26 +1,22 @@
 //! `guard explain`: the decision for a command, and why, without running anything.
 
-use crate::decision::decide;
 use crate::display::{matched_rules, shell_line};
+use crate::error::{Error, Result};
+use crate::layers::{Scope, load};
 use crate::paths::Dirs;
 use crate::resolve::real_tool_path;
-use crate::rules::load::{Scope, load};
+use crate::rules::decision::decide;
 use serde_json::json;
 use std::ffi::OsString;
 
-pub fn run(
-    dirs: &Dirs,
-    shim_dir: &std::path::Path,
-    command: &[OsString],
-    json: bool,
-) -> anyhow::Result<()> {
+pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: bool) -> Result {
     let tool_os = std::path::Path::new(&command[0])
         .file_name()
         .unwrap_or(command[0].as_os_str());
-    let tool = tool_os
-        .to_str()
-        .ok_or_else(|| anyhow::anyhow!("tool name {:?} is not valid UTF-8", tool_os))?;
-    let rules = load(dirs, Scope::Tool(tool)).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tool = tool_os.to_str().ok_or_else(|| {
+        Error::usage(format!("explain: tool name {tool_os:?} is not valid UTF-8"))
+    })?;
+    let (rules, _) = load(dirs, Scope::Tool(tool))?;
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let decision = decide(
         &rules,

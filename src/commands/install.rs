@@ -1,8 +1,8 @@
 //! `guard install` / `guard uninstall`: symlinks named after tools, all pointing at guard.
 
+use crate::layers::{Scope, load};
 use crate::paths::Dirs;
 use crate::resolve::real_tool_path;
-use crate::rules::load::{Scope, load};
 use anyhow::{Context, bail};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
@@ -11,7 +11,7 @@ pub fn install(dirs: &Dirs, shim_dir: &Path, tools: &[String], all: bool) -> any
     let guard_exe = guard_exe()?;
     let path_var = std::env::var_os("PATH");
     let tools: Vec<String> = if all {
-        let rules = load(dirs, Scope::All).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (rules, _) = load(dirs, Scope::All)?;
         rules
             .tools(false)
             .into_iter()

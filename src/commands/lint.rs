@@ -1,23 +1,19 @@
-//! `guard lint`: print diagnostics in the chosen format and exit 0 (clean), 1 or 2.
+//! `guard lint`: print diagnostics in the chosen format and exit 0 (clean), 1 (problems found,
+//! an unreadable file among them) or 2 (a path that does not exist).
 
 use crate::cli::LintFormat;
+use crate::error::{Error, Result};
 use crate::exit;
 use crate::lint::{lint_layers, lint_paths, render, source_text};
 use crate::paths::Dirs;
 use crate::style::Style;
 use std::path::PathBuf;
 
-pub fn run(dirs: &Dirs, paths: &[PathBuf], format: LintFormat, deny_warnings: bool) -> u8 {
+pub fn run(dirs: &Dirs, paths: &[PathBuf], format: LintFormat, deny_warnings: bool) -> Result {
     let diags = if paths.is_empty() {
         lint_layers(dirs)
     } else {
-        match lint_paths(paths) {
-            Ok(diags) => diags,
-            Err(e) => {
-                eprintln!("guard: lint: {e}");
-                return exit::USAGE;
-            }
-        }
+        lint_paths(paths).map_err(|e| Error::usage(format!("lint: {e}")))?
     };
     match format {
         LintFormat::Human => print!(
@@ -28,5 +24,9 @@ pub fn run(dirs: &Dirs, paths: &[PathBuf], format: LintFormat, deny_warnings: bo
         LintFormat::Github => print!("{}", render::github(&diags)),
     }
     let failing = diags.iter().any(|d| d.is_error() || deny_warnings);
-    if failing { exit::FAILURE } else { 0 }
+    if failing {
+        Err(Error::reported(exit::FAILURE))
+    } else {
+        Ok(())
+    }
 }

@@ -1,13 +1,13 @@
 //! `guard log`: the audit trail, newest last, coloured by outcome.
 
-use crate::audit;
+use crate::audit::{self, Approver, Logged, Outcome};
 use crate::paths::Dirs;
 use crate::style::Style;
 
 pub fn run(dirs: &Dirs, lines: usize, json: bool, denied: bool) -> anyhow::Result<()> {
     let entries: Vec<audit::Entry> = audit::read(&dirs.state)?
         .into_iter()
-        .filter(|e| !denied || e.outcome == "refused")
+        .filter(|e| !denied || e.outcome == Outcome::Refused)
         .collect();
     let start = entries.len().saturating_sub(lines);
     let style = Style::for_stdout();
@@ -16,9 +16,9 @@ pub fn run(dirs: &Dirs, lines: usize, json: bool, denied: bool) -> anyhow::Resul
             println!("{}", serde_json::to_string(e)?);
             continue;
         }
-        let color = match (e.decision.as_str(), e.outcome.as_str()) {
-            (_, "refused") => Style::RED,
-            ("allow", _) => "0",
+        let color = match (e.decision, e.outcome) {
+            (_, Outcome::Refused) => Style::RED,
+            (Logged::Allow, _) => "0",
             _ => Style::YELLOW,
         };
         let rules = if e.rules.is_empty() {
@@ -26,15 +26,17 @@ pub fn run(dirs: &Dirs, lines: usize, json: bool, denied: bool) -> anyhow::Resul
         } else {
             format!(" [{}]", e.rules.join(", "))
         };
-        let approved = if e.approved_by == "none" {
-            String::new()
-        } else {
-            format!(" (approved by {})", e.approved_by)
+        let approved = match &e.approved_by {
+            Approver::None => String::new(),
+            by => format!(" (approved by {})", String::from(by.clone())),
         };
         println!(
             "{} {} {}{rules}{approved}",
             e.time,
-            style.paint(&format!("{:<7} {:<7}", e.decision, e.outcome), color),
+            style.paint(
+                &format!("{:<7} {:<7}", e.decision.as_str(), e.outcome.as_str()),
+                color
+            ),
             crate::display::tool_line(
                 &e.tool,
                 &e.argv.iter().skip(1).map(Into::into).collect::<Vec<_>>()

@@ -11,10 +11,11 @@ pub mod passphrase;
 pub mod rules;
 
 use crate::cli::Command;
+use crate::error::Result;
 use crate::paths::Dirs;
 
-/// Run a subcommand; `Ok` carries guard's exit status.
-pub fn dispatch(command: Command) -> anyhow::Result<u8> {
+/// Run a subcommand; an error carries its exit status (`error::Error`).
+pub fn dispatch(command: Command) -> Result {
     let dirs = Dirs::from_env();
     match command {
         Command::Install { tools, all, dir } => {
@@ -33,13 +34,13 @@ pub fn dispatch(command: Command) -> anyhow::Result<u8> {
             json,
             markdown,
         } => rules::run(&dirs, tool.as_deref(), json, markdown)?,
-        Command::Allow(args) => return allow::run(&dirs, args),
+        Command::Allow(args) => allow::run(&dirs, args)?,
         Command::Log {
             lines,
             json,
             denied,
         } => log::run(&dirs, lines, json, denied)?,
-        Command::Passphrase { action } => return passphrase::run(&dirs, action),
+        Command::Passphrase { action } => passphrase::run(&dirs, action)?,
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
         Command::Man => print!("{}", docs::man_page()?),
@@ -47,7 +48,7 @@ pub fn dispatch(command: Command) -> anyhow::Result<u8> {
             paths,
             format,
             deny_warnings,
-        } => return Ok(lint::run(&dirs, &paths, format, deny_warnings)),
+        } => lint::run(&dirs, &paths, format, deny_warnings)?,
     }
-    Ok(0)
+    Ok(())
 }

@@ -4,29 +4,30 @@
 use crate::approval::passphrase::{self, Source};
 use crate::approval::prompt::{Answer, Tty};
 use crate::cli::PassphraseAction;
-use crate::config::load_config;
-use crate::exit;
+use crate::config;
+use crate::error::{Error, Result};
 use crate::paths::Dirs;
 use std::time::Duration;
 
-pub fn run(dirs: &Dirs, action: PassphraseAction) -> anyhow::Result<u8> {
+pub fn run(dirs: &Dirs, action: PassphraseAction) -> Result {
     let mut diags = Vec::new();
-    let config = load_config(dirs, &mut diags);
+    let config = config::load(dirs, &mut diags);
     if let Some(d) = diags.iter().find(|d| d.is_error()) {
-        anyhow::bail!("{d}");
+        return Err(Error::failed(format!("passphrase: {d}")));
     }
     if config.system_passphrase_hash.is_some() {
-        eprintln!(
-            "guard: passphrase: it is managed in /etc/guard/config.yaml (passphrase_hash); change it there"
-        );
-        return Ok(exit::FAILURE);
+        return Err(Error::failed(
+            "passphrase: it is managed in /etc/guard/config.yaml (passphrase_hash); change it there",
+        ));
     }
     let Ok(mut tty) = Tty::open() else {
-        eprintln!("guard: passphrase: refused: this needs a human at an interactive terminal");
-        return Ok(exit::REFUSED);
+        return Err(Error::refused(
+            "passphrase: refused: this needs a human at an interactive terminal",
+        ));
     };
+    let no_answer = || Error::refused("passphrase: no answer; nothing changed");
     let timeout = Duration::from_secs(120);
-    let ask = |tty: &mut Tty, prompt: &str| -> anyhow::Result<Option<String>> {
+    let ask = |tty: &mut Tty, prompt: &str| -> Result<Option<String>> {
         tty.write(prompt)?;
         Ok(match tty.read_line(false, timeout)? {
             Answer::Line(l) => Some(l),
@@ -35,20 +36,18 @@ pub fn run(dirs: &Dirs, action: PassphraseAction) -> anyhow::Result<u8> {
     };
     match passphrase::source(dirs, &config) {
         Source::Hash(hash, _) => {
-            let Some(old) = ask(&mut tty, "Current passphrase: ")? else {
-                return Ok(exit::REFUSED);
-            };
+            let old = ask(&mut tty, "Current passphrase: ")?.ok_or_else(no_answer)?;
             if !passphrase::verify(&hash, &old) {
-                eprintln!("guard: passphrase: wrong passphrase; nothing changed");
-                return Ok(exit::REFUSED);
+                return Err(Error::refused(
+                    "passphrase: wrong passphrase; nothing changed",
+                ));
             }
         }
         Source::Broken(why) if action == PassphraseAction::Clear => {
-            eprintln!(
-                "guard: passphrase: {why}; remove {} by hand to clear it",
+            return Err(Error::failed(format!(
+                "passphrase: {why}; remove {} by hand to clear it",
                 passphrase::user_file(dirs).display()
-            );
-            return Ok(exit::FAILURE);
+            )));
         }
         Source::Broken(_) | Source::None => {}
     }
@@ -60,27 +59,30 @@ pub fn run(dirs: &Dirs, action: PassphraseAction) -> anyhow::Result<u8> {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     println!("no passphrase was set")
                 }
-                Err(e) => anyhow::bail!("removing {}: {e}", file.display()),
+                Err(e) => {
+                    return Err(Error::failed(format!(
+                        "passphrase: removing {}: {e}",
+                        file.display()
+                    )));
+                }
             }
         }
         PassphraseAction::Set => {
-            let Some(new) = ask(&mut tty, "New passphrase: ")? else {
-                return Ok(exit::REFUSED);
-            };
+            let new = ask(&mut tty, "New passphrase: ")?.ok_or_else(no_answer)?;
             if new.chars().count() < 8 {
-                eprintln!("guard: passphrase: use at least 8 characters; nothing changed");
-                return Ok(exit::FAILURE);
+                return Err(Error::failed(
+                    "passphrase: use at least 8 characters; nothing changed",
+                ));
             }
-            let Some(again) = ask(&mut tty, "Repeat it: ")? else {
-                return Ok(exit::REFUSED);
-            };
+            let again = ask(&mut tty, "Repeat it: ")?.ok_or_else(no_answer)?;
             if new != again {
-                eprintln!("guard: passphrase: the two entries differ; nothing changed");
-                return Ok(exit::FAILURE);
+                return Err(Error::failed(
+                    "passphrase: the two entries differ; nothing changed",
+                ));
             }
             passphrase::store(dirs, &passphrase::hash(&new)?)?;
             println!("passphrase set: approvals now require it");
         }
     }
-    Ok(0)
+    Ok(())
 }

@@ -1,12 +1,13 @@
 //! `guard rules`: every rule in effect, with the file it comes from.
 
+use crate::error::Result;
+use crate::layers::{Scope, load};
 use crate::paths::Dirs;
-use crate::rules::load::{Scope, load};
 use serde_json::json;
 
-pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool, markdown: bool) -> anyhow::Result<()> {
+pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool, markdown: bool) -> Result {
     let scope = tool.map_or(Scope::All, Scope::Tool);
-    let set = load(dirs, scope).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (set, _) = load(dirs, scope)?;
     if markdown {
         print!("{}", markdown_table(&set));
         return Ok(());

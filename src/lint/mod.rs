@@ -3,20 +3,19 @@
 
 pub mod render;
 
+use crate::layers::{Scope, check_duplicate_ids, compile_file, load_with_diagnostics, rule_files};
 use crate::paths::Dirs;
+use crate::rules::call::Call;
 use crate::rules::command::CommandLine;
-use crate::rules::compile::{Example, Pack};
+use crate::rules::compiled::{Example, Pack};
 use crate::rules::diagnostic::{Code, Diagnostic};
-use crate::rules::load::{
-    Scope, check_duplicate_ids, compile_file, load_with_diagnostics, rule_files,
-};
 use crate::rules::{Action, RuleSet};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 /// Lint every layer guard would load: bundled packs, /etc/guard, the user's rules and configs.
 pub fn lint_layers(dirs: &Dirs) -> Vec<Diagnostic> {
-    let (set, mut diags) = load_with_diagnostics(dirs, Scope::All, &[]);
+    let (set, _, mut diags) = load_with_diagnostics(dirs, Scope::All, &[]);
     semantic_checks(&set, &mut diags);
     for d in &set.disabled {
         if !set
@@ -59,7 +58,6 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Diagnostic>, String> {
     let set = RuleSet {
         packs,
         disabled: Vec::new(),
-        config: Default::default(),
     };
     semantic_checks(&set, &mut diags);
     Ok(sorted(diags))
@@ -157,9 +155,9 @@ fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
                 let flags = set.value_flags(&parsed.tool);
                 let content = set.content(&parsed.tool);
                 let host = parsed.host();
-                let cl = CommandLine::parse(&parsed.args, &flags, &parsed.env)
+                let call = Call::new(CommandLine::parse(&parsed.args, &flags), &parsed.env)
                     .with_content(&content, &host);
-                let matched = rule.matches(&cl);
+                let matched = rule.matches(&call);
                 if matched != want {
                     let (code, msg, hint) = if want {
                         (
@@ -201,7 +199,7 @@ fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
 fn shadowing(
     set: &RuleSet,
     pack: &Pack,
-    rule: &crate::rules::matcher::Rule,
+    rule: &crate::rules::compiled::Rule,
     examples: &[&Example],
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -219,7 +217,7 @@ fn shadowing(
                         let content = set.content(&p.tool);
                         let host = p.host();
                         other.matches(
-                            &CommandLine::parse(&p.args, &flags, &p.env)
+                            &Call::new(CommandLine::parse(&p.args, &flags), &p.env)
                                 .with_content(&content, &host),
                         )
                     })
@@ -257,14 +255,14 @@ fn shadowing(
     }
 }
 
-fn source_key(r: &crate::rules::matcher::Rule) -> (&str, u32) {
+fn source_key(r: &crate::rules::compiled::Rule) -> (&str, u32) {
     (r.source.file, r.source.line)
 }
 
 /// The source text of a diagnostic's file, for the caret line; bundled packs come from the binary.
 pub fn source_text(file: &str) -> Option<String> {
-    use crate::rules::load::{BUNDLED, bundled_label};
-    if let Some(b) = BUNDLED.iter().find(|b| bundled_label(b.name) == file) {
+    use crate::rules::bundled::{BUNDLED, label};
+    if let Some(b) = BUNDLED.iter().find(|b| label(b.name) == file) {
         return Some(b.text.to_string());
     }
     std::fs::read_to_string(Path::new(file)).ok()

@@ -1,55 +1,47 @@
-//! The bundled packs as build.rs compiled them: statics the shim reads instead of parsing YAML
-//! or building rule values on every call. `load` still parses the text for `lint` and
-//! `guard rules`.
+//! The bundled packs, compiled by build.rs with `compile` and written out by `emit`: statics a
+//! shim reads instead of parsing YAML. Their texts stay here for `lint` and `guard rules`.
 
-use super::compile::Pack;
-use super::content::ContentSpec;
-use super::matcher::{Conditions, Matcher, Pattern, Required, Rule, Source, WordPattern};
+use super::compiled::{
+    Conditions, ContentSpec, Matcher, Pack, Pattern, Required, Rule, Source, WordPattern,
+};
 use std::borrow::Cow;
 use std::sync::OnceLock;
-// The generated code names PathKind and SqlClass only when some pack uses those matchers.
+// The generated code names these only when some pack uses them.
 #[allow(unused_imports)]
 use super::model::{Action, Challenge, PathKind, SqlClass, SqlDialect};
 
-include!(concat!(env!("OUT_DIR"), "/bundled_compiled.rs"));
+/// A pack compiled into the binary.
+pub struct BundledPack {
+    pub name: &'static str,
+    pub tools: &'static [&'static str],
+    pub text: &'static str,
+}
 
-/// A pack's string, or a pack's text, from its bytes, which build.rs emits in a link section
-/// of their own (a literal would land among the strings a call reads). Checked at compile time.
-pub(super) const fn utf8(bytes: &'static [u8]) -> &'static str {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(_) => panic!("build.rs emits pack strings from UTF-8 text"),
-    }
+include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+/// The label bundled packs carry in messages and diagnostics.
+pub fn label(name: &str) -> String {
+    format!("<bundled>/{name}")
+}
+
+/// The indexes in `BUNDLED` of the packs naming `tool`.
+pub fn naming(tool: &str) -> impl Iterator<Item = usize> + '_ {
+    (0..BUNDLED.len()).filter(move |&i| BUNDLED[i].tools.contains(&tool))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::compile::{RegexCheck, compile_pack};
-    use crate::rules::load::{BUNDLED, bundled_label};
-
-    #[test]
-    fn the_tool_index_names_exactly_the_packs_that_list_the_tool() {
-        for (i, b) in BUNDLED.iter().enumerate() {
-            for tool in b.tools {
-                assert!(naming(tool).contains(&i), "{tool} -> {}", b.name);
-            }
-        }
-        for tool in ["railway", "psql", "curl", "git", "kubectl"] {
-            for &i in naming(tool) {
-                assert!(BUNDLED[i].tools.contains(&tool));
-            }
-        }
-        assert!(naming("no-such-tool").is_empty());
-    }
 
     #[test]
     fn build_time_packs_equal_the_packs_the_loader_parses() {
         for (i, b) in BUNDLED.iter().enumerate() {
             let mut diags = Vec::new();
             let parsed =
-                compile_pack(&bundled_label(b.name), b.text, RegexCheck::Lazy, &mut diags).unwrap();
+                compile_pack(&label(b.name), b.text, RegexCheck::Syntax, &mut diags).unwrap();
             let built = compiled(i).expect("compiled at build time");
+            assert_eq!(built.tools, b.tools, "{}", b.name);
             assert_eq!(built.file, parsed.file);
             assert_eq!(built.tools, parsed.tools);
             assert_eq!(built.value_flags, parsed.value_flags);
@@ -63,5 +55,16 @@ mod tests {
                 b.name
             );
         }
+        assert!(compiled(BUNDLED.len()).is_none());
+    }
+
+    #[test]
+    fn naming_finds_exactly_the_packs_that_list_the_tool() {
+        let railway: Vec<usize> = naming("railway").collect();
+        assert!(!railway.is_empty());
+        for i in railway {
+            assert!(BUNDLED[i].tools.contains(&"railway"));
+        }
+        assert_eq!(naming("no-such-tool").count(), 0);
     }
 }

@@ -1,13 +1,9 @@
-//! One parsed view of an intercepted command line: positional words, flags with their values,
-//! the raw arguments and the environment. Every matcher reads this view; none re-parses argv.
+//! One parsed view of an intercepted command line: positional words, flags with their values
+//! and the raw arguments. Every matcher reads this view (through `call::Call`); none re-parses
+//! argv.
 
-use super::content::{self, Content, ContentSpec, Inputs, NoInputs};
-use super::model::SqlClass;
-use std::cell::OnceCell;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
-
-static NO_CONTENT: ContentSpec = ContentSpec::NONE;
 
 /// A flag as it appeared: `name` is the spelling up to any `=`, `value` what it carried.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,21 +22,11 @@ pub struct CommandLine<'a> {
     pub flags: Vec<Flag<'a>>,
     /// The arguments joined by single spaces, for `args:` regexes.
     pub joined: Vec<u8>,
-    pub env: &'a [(OsString, OsString)],
-    content: &'a ContentSpec,
-    inputs: &'a dyn Inputs,
-    /// Computed on first use: only a rule whose cheaper keys matched reads files.
-    payload: OnceCell<Content>,
-    sql: OnceCell<(Content, Vec<SqlClass>)>,
 }
 
 impl<'a> CommandLine<'a> {
     /// Parse `args` (argv without argv[0]) given the flags that take a value for this tool.
-    pub fn parse(
-        args: &'a [OsString],
-        value_flags: &[&[u8]],
-        env: &'a [(OsString, OsString)],
-    ) -> Self {
+    pub fn parse(args: &'a [OsString], value_flags: &[&[u8]]) -> Self {
         let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
         let takes_value = |name: &[u8]| value_flags.contains(&name);
         let mut words = Vec::new();
@@ -109,54 +95,11 @@ impl<'a> CommandLine<'a> {
             words,
             flags,
             joined,
-            env,
-            content: &NO_CONTENT,
-            inputs: &NoInputs,
-            payload: OnceCell::new(),
-            sql: OnceCell::new(),
         }
-    }
-
-    /// Where content matchers find the body and SQL, and the world outside the command line.
-    pub fn with_content(mut self, spec: &'a ContentSpec, inputs: &'a dyn Inputs) -> Self {
-        self.content = spec;
-        self.inputs = inputs;
-        self
-    }
-
-    pub fn inputs(&self) -> &dyn Inputs {
-        self.inputs
-    }
-
-    pub fn payload(&self) -> &Content {
-        self.payload
-            .get_or_init(|| content::payload(self, self.content, self.inputs))
-    }
-
-    /// The SQL the command would run, and the classes of its statements.
-    pub fn sql(&self) -> &(Content, Vec<SqlClass>) {
-        self.sql.get_or_init(|| {
-            let c = content::sql(self, self.content, self.inputs);
-            let classes = c
-                .parts
-                .iter()
-                .flat_map(|p| {
-                    super::sql::classify(&String::from_utf8_lossy(p), self.content.dialect)
-                })
-                .collect();
-            (c, classes)
-        })
     }
 
     pub fn has_flag(&self, name: &[u8]) -> bool {
         self.flags.iter().any(|f| f.name == name)
-    }
-
-    pub fn env_var(&self, name: &str) -> Option<&'a [u8]> {
-        self.env
-            .iter()
-            .find(|(k, _)| k.as_bytes() == name.as_bytes())
-            .map(|(_, v)| v.as_bytes())
     }
 }
 
@@ -192,7 +135,7 @@ mod tests {
     #[test]
     fn value_flags_consume_the_next_token() {
         let args = os(&["volume", "-e", "production", "delete", "-v", "pg-data"]);
-        let cl = CommandLine::parse(&args, &[b"-e", b"-v"], &[]);
+        let cl = CommandLine::parse(&args, &[b"-e", b"-v"]);
         assert_eq!(words(&cl), ["volume", "delete"]);
         assert_eq!(cl.flags[0].value, Some(&b"production"[..]));
     }
@@ -200,14 +143,14 @@ mod tests {
     #[test]
     fn unknown_flags_are_boolean() {
         let args = os(&["volume", "-e", "production", "delete"]);
-        let cl = CommandLine::parse(&args, &[], &[]);
+        let cl = CommandLine::parse(&args, &[]);
         assert_eq!(words(&cl), ["volume", "production", "delete"]);
     }
 
     #[test]
     fn equals_form_carries_its_value() {
         let args = os(&["--environment=prod", "-chdir=infra", "destroy"]);
-        let cl = CommandLine::parse(&args, &[b"--environment"], &[]);
+        let cl = CommandLine::parse(&args, &[b"--environment"]);
         assert_eq!(words(&cl), ["destroy"]);
         assert!(cl.has_flag(b"--environment"));
         assert!(cl.has_flag(b"-chdir"));
@@ -217,7 +160,7 @@ mod tests {
     #[test]
     fn bundles_split_into_short_flags() {
         let args = os(&["-rf", "/"]);
-        let cl = CommandLine::parse(&args, &[], &[]);
+        let cl = CommandLine::parse(&args, &[]);
         assert!(cl.has_flag(b"-r") && cl.has_flag(b"-f") && cl.has_flag(b"-rf"));
         assert_eq!(words(&cl), ["/"]);
     }
@@ -225,7 +168,7 @@ mod tests {
     #[test]
     fn bundle_value_flag_takes_the_rest_or_the_next_token() {
         let args = os(&["-XDELETE", "https://x", "-sd", "@body.json"]);
-        let cl = CommandLine::parse(&args, &[b"-X", b"-d"], &[]);
+        let cl = CommandLine::parse(&args, &[b"-X", b"-d"]);
         assert!(cl.flags.contains(&Flag {
             name: b"-X",
             value: Some(b"DELETE")
@@ -240,7 +183,7 @@ mod tests {
     #[test]
     fn double_dash_ends_flags_and_lone_dash_is_a_word() {
         let args = os(&["rm", "-", "--", "-y"]);
-        let cl = CommandLine::parse(&args, &[], &[]);
+        let cl = CommandLine::parse(&args, &[]);
         assert_eq!(words(&cl), ["rm", "-", "-y"]);
         assert!(!cl.has_flag(b"-y"));
     }
@@ -252,7 +195,7 @@ mod tests {
             OsString::from_vec(vec![0xff, b'a']),
             OsString::from("-\u{e9}"),
         ];
-        let cl = CommandLine::parse(&args, &[], &[]);
+        let cl = CommandLine::parse(&args, &[]);
         assert_eq!(cl.words, [&[0xff, b'a'][..]]);
         assert_eq!(cl.joined, b"\xffa -\xc3\xa9");
     }
@@ -260,7 +203,7 @@ mod tests {
     #[test]
     fn value_flag_at_the_end_has_no_value() {
         let args = os(&["delete", "-v"]);
-        let cl = CommandLine::parse(&args, &[b"-v"], &[]);
+        let cl = CommandLine::parse(&args, &[b"-v"]);
         assert_eq!(cl.flags[0].value, None);
     }
 }

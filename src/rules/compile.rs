@@ -2,39 +2,14 @@
 //! This is the single validation pass: the shim refuses on any error it reports, and
 //! `guard lint` prints the same diagnostics (plus the checks that need examples).
 
-use super::content::{ContentSpec, FlagList};
+use super::compiled::{
+    Conditions, ContentSpec, Example, FlagList, Matcher, Pack, Pattern, Rule, RuleExamples, Source,
+    WordPattern, leak, leak_str,
+};
 use super::diagnostic::{Code, Diagnostic};
-use super::matcher::{Conditions, Matcher, Pattern, Rule, Source, WordPattern, leak, leak_str};
-use super::model::{Action, ContentSpecYaml, MatchSpec, PackSpec, RuleSpec, WordSpec};
+use super::model::{ContentSpecYaml, MatchSpec, PackSpec, RuleSpec, WordSpec};
 use regex::bytes::Regex;
 use serde_saphyr::{Location, Spanned};
-
-/// A rule file after validation.
-#[derive(Debug)]
-pub struct Pack {
-    pub file: &'static str,
-    pub tools: &'static [&'static str],
-    pub value_flags: &'static [&'static [u8]],
-    pub content: ContentSpec,
-    pub opt_in: bool,
-    pub default: Option<Action>,
-    /// Borrowed from the pack's statics (bundled) or leaked (files): see `matcher::leak`.
-    pub rules: Vec<&'static Rule>,
-    pub examples: Vec<RuleExamples>,
-}
-
-/// A rule's examples, kept beside the rule for `guard lint`; index-aligned with `Pack::rules`.
-#[derive(Debug, Default)]
-pub struct RuleExamples {
-    pub examples: Vec<Example>,
-    pub not_examples: Vec<Example>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Example {
-    pub text: String,
-    pub at: (u32, u32),
-}
 
 fn at(location: &Location) -> (u32, u32) {
     (location.line() as u32, location.column() as u32)
@@ -48,7 +23,8 @@ fn at_of<T>(spanned: &Spanned<T>) -> (u32, u32) {
 /// (`prefilter`), so only lint pays for it on every pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RegexCheck {
-    /// Nothing now; compiled on first use (bundled packs, linted in CI).
+    /// Parsed now for its literals (`prefilter`), compiled on first use: the bundled packs,
+    /// which build.rs compiles (a pattern that does not parse still fails closed there).
     Lazy,
     /// Parsed now, so a bad regex fails the load with its location; compiled on first use (user
     /// files on the shim's path). One too large to compile then matches, so its rule applies.

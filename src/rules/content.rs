@@ -3,79 +3,8 @@
 //! command line (files, stdin) is reached only through `Inputs`, which the edge provides.
 
 use super::command::CommandLine;
-use super::model::{PathKind, SqlDialect};
-use std::borrow::Cow;
-
-/// Flag names: borrowed from a bundled pack's statics, owned once packs are merged.
-pub type FlagList = Cow<'static, [&'static [u8]]>;
-
-/// Per tool: which flags carry the body and the SQL (merged from every pack naming the tool).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentSpec {
-    pub payload_data: FlagList,
-    pub payload_raw: FlagList,
-    pub payload_urlencode: FlagList,
-    pub payload_file: FlagList,
-    pub sql_text: FlagList,
-    pub sql_file: FlagList,
-    pub sql_positional: bool,
-    pub dialect: SqlDialect,
-}
-
-impl Default for ContentSpec {
-    fn default() -> Self {
-        ContentSpec::NONE
-    }
-}
-
-impl ContentSpec {
-    /// Nothing: no flag carries content.
-    pub const NONE: ContentSpec = ContentSpec {
-        payload_data: Cow::Borrowed(&[]),
-        payload_raw: Cow::Borrowed(&[]),
-        payload_urlencode: Cow::Borrowed(&[]),
-        payload_file: Cow::Borrowed(&[]),
-        sql_text: Cow::Borrowed(&[]),
-        sql_file: Cow::Borrowed(&[]),
-        sql_positional: false,
-        dialect: SqlDialect::Generic,
-    };
-
-    pub fn merge(&mut self, other: &ContentSpec) {
-        // Most tools have one pack: then the lists stay borrowed and nothing is copied.
-        fn join(mine: &mut FlagList, theirs: &FlagList) {
-            if mine.is_empty() {
-                *mine = theirs.clone();
-            } else if !theirs.is_empty() {
-                mine.to_mut().extend(theirs.iter().copied());
-            }
-        }
-        join(&mut self.payload_data, &other.payload_data);
-        join(&mut self.payload_raw, &other.payload_raw);
-        join(&mut self.payload_urlencode, &other.payload_urlencode);
-        join(&mut self.payload_file, &other.payload_file);
-        join(&mut self.sql_text, &other.sql_text);
-        join(&mut self.sql_file, &other.sql_file);
-        self.sql_positional |= other.sql_positional;
-        if self.dialect == SqlDialect::Generic {
-            self.dialect = other.dialect;
-        }
-    }
-
-    /// Every flag that carries content takes a value.
-    pub fn flags(&self) -> impl Iterator<Item = &'static [u8]> + '_ {
-        [
-            &self.payload_data,
-            &self.payload_raw,
-            &self.payload_urlencode,
-            &self.payload_file,
-            &self.sql_text,
-            &self.sql_file,
-        ]
-        .into_iter()
-        .flat_map(|list| list.iter().copied())
-    }
-}
+use super::compiled::ContentSpec;
+use super::model::PathKind;
 
 /// Files a largest request body or SQL file guard reads; a bigger one cannot be inspected.
 pub const MAX_CONTENT: u64 = 1 << 20;
@@ -182,6 +111,7 @@ pub fn sql(cl: &CommandLine, spec: &ContentSpec, inputs: &dyn Inputs) -> Content
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
     use std::ffi::OsString;
 
     struct Files;
@@ -216,7 +146,7 @@ mod tests {
     ) -> Content {
         let args: Vec<OsString> = line.iter().map(OsString::from).collect();
         let flags: Vec<&[u8]> = spec.flags().collect();
-        let cl = CommandLine::parse(&args, &flags, &[]);
+        let cl = CommandLine::parse(&args, &flags);
         f(&cl, spec, &Files)
     }
 

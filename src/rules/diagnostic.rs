@@ -77,6 +77,17 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// G011 for a rule or config file (or directory) that cannot be read.
+    pub fn unreadable(path: &std::path::Path, e: &std::io::Error) -> Diagnostic {
+        Diagnostic::new(
+            Code::G011,
+            &path.display().to_string(),
+            (1, 1),
+            format!("cannot read: {e}"),
+        )
+        .hint("fix its permissions or remove it; guard's files must be readable UTF-8")
+    }
+
     pub fn new(code: Code, file: &str, (line, column): (u32, u32), message: String) -> Self {
         Diagnostic {
             file: file.to_string(),

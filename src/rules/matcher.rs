@@ -1,125 +1,18 @@
-//! Compiled rules and the matchers they are made of: a pure function from a parsed command
-//! line to "does this rule hold". No I/O, no environment reads, no clocks.
+//! Evaluating compiled rules: a pure function from one call (`call::Call`) to "does this rule
+//! hold". No I/O, no environment reads, no clocks.
 
-use super::command::CommandLine;
-use super::model::{Action, Challenge, PathKind, SqlClass};
+use super::call::Call;
+use super::compiled::{Conditions, Matcher, Pattern, Rule, WordPattern};
 use regex::bytes::Regex;
-use std::sync::OnceLock;
-
-/// A pattern's required literals as statics (`prefilter::Required`).
-pub type Required = super::prefilter::Required<&'static [&'static [u8]]>;
-
-/// Where a rule was written, for messages that explain a decision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Source {
-    pub file: &'static str,
-    pub line: u32,
-    pub column: u32,
-}
-
-impl std::fmt::Display for Source {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
-    }
-}
-
-/// Compiled rules are `'static`: the bundled packs are statics that build.rs generated (a shim
-/// builds nothing at start-up), and rules read from files are leaked, since every rule lives
-/// until the process execs the tool or exits anyway. See `leak`.
-#[derive(Debug)]
-pub struct Rule {
-    pub id: &'static str,
-    pub action: Action,
-    pub reason: &'static str,
-    pub source: Source,
-    pub when: Conditions,
-    pub challenge: Challenge,
-    /// Flags whose value names what the command destroys, for `challenge: target`.
-    pub target_flags: &'static [&'static [u8]],
-}
-
-/// `match:` compiled: every matcher must hold, and `unless` must not.
-#[derive(Debug, Default)]
-pub struct Conditions {
-    pub all: &'static [Matcher],
-    pub unless: Option<&'static Conditions>,
-}
-
-/// Moves a value built from a rule file into `'static` memory, like the bundled packs: rules
-/// live until the process execs the tool or exits (`guard lint` and `guard rules` load each
-/// file once), so nothing is lost by never freeing them.
-pub fn leak<T>(items: Vec<T>) -> &'static [T] {
-    items.leak()
-}
-
-pub fn leak_str(s: &str) -> &'static str {
-    Box::leak(s.into())
-}
 
 impl Conditions {
-    pub fn holds(&self, cl: &CommandLine) -> bool {
-        self.all.iter().all(|m| m.holds(cl)) && !self.unless.as_ref().is_some_and(|u| u.holds(cl))
+    pub fn holds(&self, call: &Call) -> bool {
+        self.all.iter().all(|m| m.holds(call))
+            && !self.unless.as_ref().is_some_and(|u| u.holds(call))
     }
-}
-
-/// A regex, compiled when first needed. A shim call for `railway status` never evaluates the
-/// regexes of rules whose `command:` already failed, so it never pays to compile them.
-///
-/// The compiled regex lives outside the pattern (for the bundled packs, in one zeroed table),
-/// so rules hold no interior mutability and stay read-only data: a shim call touches only the
-/// pages of its own tool's rules.
-pub struct Pattern {
-    source: &'static str,
-    /// Folded literals one of which every match contains (`prefilter`): a haystack without
-    /// any is no match, and the regex is not compiled for it.
-    required: Option<Required>,
-    compiled: &'static OnceLock<Option<Regex>>,
 }
 
 impl Pattern {
-    /// A pattern compiled on first use into `slot`. Only for sources already validated (the
-    /// bundled packs, linted in CI); should one still fail to compile, it matches everything,
-    /// so its rule applies: an unreadable rule fails closed.
-    /// `required` must be `prefilter::required_literals(source)`; build.rs computes it.
-    pub const fn lazy_in(
-        source: &'static str,
-        required: Option<Required>,
-        slot: &'static OnceLock<Option<Regex>>,
-    ) -> Pattern {
-        Pattern {
-            source,
-            required,
-            compiled: slot,
-        }
-    }
-
-    /// `lazy_in` with a slot of its own, its literals found now.
-    pub fn lazy(source: &'static str) -> Pattern {
-        match super::prefilter::parse(source) {
-            Ok(hir) => Pattern::lazy_parsed(source, &hir),
-            // Fails when first used, and so matches: see `lazy_in`.
-            Err(_) => Pattern::lazy_in(source, None, Box::leak(Box::default())),
-        }
-    }
-
-    /// `lazy` for a pattern already parsed into `hir`.
-    pub fn lazy_parsed(source: &'static str, hir: &regex_syntax::hir::Hir) -> Pattern {
-        let required = super::prefilter::required_of(hir).map(|r| Required {
-            at_start: r.at_start,
-            any_of: leak(r.any_of.into_iter().map(leak).collect()),
-        });
-        Pattern::lazy_in(source, required, Box::leak(Box::default()))
-    }
-
-    /// A pattern that was compiled (and so validated) while loading.
-    pub fn compiled(source: &'static str, regex: Regex) -> Pattern {
-        Pattern {
-            source,
-            required: None,
-            compiled: Box::leak(Box::new(OnceLock::from(Some(regex)))),
-        }
-    }
-
     /// The text of the named group `target` where this pattern matches, if it has one.
     pub fn target(&self, haystack: &[u8]) -> Option<Vec<u8>> {
         if !self.may_match(haystack) {
@@ -147,65 +40,9 @@ impl Pattern {
     }
 }
 
-impl std::fmt::Debug for Pattern {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "/{}/", self.source)?;
-        match self.required {
-            Some(r) => {
-                let lits: Vec<String> = r
-                    .any_of
-                    .iter()
-                    .map(|l| l.escape_ascii().to_string())
-                    .collect();
-                write!(f, " needs one of {lits:?} (at the start: {})", r.at_start)
-            }
-            None => Ok(()),
-        }
-    }
-}
-
-/// One leading positional word of `command:`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WordPattern {
-    Any,
-    OneOf(&'static [&'static [u8]]),
-}
-
-/// The closed set of things a rule can test. A new kind of test is a new variant here and a
-/// new key in `MatchSpec`; nothing that calls `holds` changes.
-#[derive(Debug)]
-pub enum Matcher {
-    /// The leading positional words, in order; more words may follow.
-    Command(&'static [WordPattern]),
-    /// Any of these flags is present.
-    Flags(&'static [&'static [u8]]),
-    /// One of these flags carries a value matching the regex.
-    FlagValue {
-        flags: &'static [&'static [u8]],
-        regex: Pattern,
-    },
-    /// Some single argument matches.
-    Arg(Pattern),
-    /// The arguments joined by single spaces match.
-    Args(Pattern),
-    /// Every named variable is set and matches.
-    Env(&'static [(&'static str, Pattern)]),
-    /// The request body the tool would send matches.
-    Payload(Pattern),
-    /// Whether part of the request body cannot be inspected.
-    PayloadUnreadable(bool),
-    /// Some SQL statement the tool would run is of one of these classes.
-    Sql(&'static [SqlClass]),
-    /// Whether some of the SQL cannot be inspected.
-    SqlUnreadable(bool),
-    /// Whether stdin is a pipe or a file.
-    StdinPiped(bool),
-    /// Some positional word is a path of one of these kinds.
-    PathIs(&'static [PathKind]),
-}
-
 impl Matcher {
-    pub fn holds(&self, cl: &CommandLine) -> bool {
+    pub fn holds(&self, call: &Call) -> bool {
+        let cl = &call.line;
         match self {
             Matcher::Command(patterns) => {
                 patterns.len() <= cl.words.len()
@@ -223,28 +60,31 @@ impl Matcher {
             Matcher::Args(regex) => regex.is_match(&cl.joined),
             Matcher::Env(vars) => vars
                 .iter()
-                .all(|(name, regex)| cl.env_var(name).is_some_and(|v| regex.is_match(v))),
-            Matcher::Payload(regex) => cl.payload().parts.iter().any(|p| regex.is_match(p)),
-            Matcher::PayloadUnreadable(want) => cl.payload().unreadable.is_empty() != *want,
-            Matcher::Sql(classes) => cl.sql().1.iter().any(|c| classes.contains(c)),
-            Matcher::SqlUnreadable(want) => cl.sql().0.unreadable.is_empty() != *want,
-            Matcher::StdinPiped(want) => cl.inputs().stdin_is_piped() == *want,
-            Matcher::PathIs(kinds) => cl
-                .words
-                .iter()
-                .any(|w| cl.inputs().path_kinds(w).iter().any(|k| kinds.contains(k))),
+                .all(|(name, regex)| call.env_var(name).is_some_and(|v| regex.is_match(v))),
+            Matcher::Payload(regex) => call.payload().parts.iter().any(|p| regex.is_match(p)),
+            Matcher::PayloadUnreadable(want) => call.payload().unreadable.is_empty() != *want,
+            Matcher::Sql(classes) => call.sql().1.iter().any(|c| classes.contains(c)),
+            Matcher::SqlUnreadable(want) => call.sql().0.unreadable.is_empty() != *want,
+            Matcher::StdinPiped(want) => call.inputs().stdin_is_piped() == *want,
+            Matcher::PathIs(kinds) => cl.words.iter().any(|w| {
+                call.inputs()
+                    .path_kinds(w)
+                    .iter()
+                    .any(|k| kinds.contains(k))
+            }),
         }
     }
 }
 
 impl Rule {
-    pub fn matches(&self, cl: &CommandLine) -> bool {
-        self.when.holds(cl)
+    pub fn matches(&self, call: &Call) -> bool {
+        self.when.holds(call)
     }
 
     /// What this command destroys, by the rule's `target:` flags, else a `target` capture
     /// group in one of its regexes.
-    pub fn target(&self, cl: &CommandLine) -> Option<Vec<u8>> {
+    pub fn target(&self, call: &Call) -> Option<Vec<u8>> {
+        let cl = &call.line;
         let by_flag = cl.flags.iter().find_map(|f| {
             self.target_flags
                 .contains(&f.name)
@@ -271,10 +111,12 @@ impl Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::command::CommandLine;
+    use crate::rules::compiled::leak;
     use std::ffi::OsString;
 
-    fn cl<'a>(args: &'a [OsString], env: &'a [(OsString, OsString)]) -> CommandLine<'a> {
-        CommandLine::parse(args, &[b"-e", b"-v", b"--volume"], env)
+    fn cl<'a>(args: &'a [OsString], env: &'a [(OsString, OsString)]) -> Call<'a> {
+        Call::new(CommandLine::parse(args, &[b"-e", b"-v", b"--volume"]), env)
     }
 
     fn os(s: &str) -> Vec<OsString> {
@@ -363,8 +205,7 @@ mod tests {
     /// bundled pattern against every word and line of every pack's examples, in several cases.
     #[test]
     fn the_prefilter_never_hides_a_match_of_a_bundled_pattern() {
-        use crate::rules::bundled::compiled;
-        use crate::rules::load::BUNDLED;
+        use crate::rules::bundled::{BUNDLED, compiled};
         let mut haystacks: Vec<String> = Vec::new();
         for b in BUNDLED {
             let spec: super::super::model::PackSpec = serde_saphyr::from_str(b.text).unwrap();

@@ -1,21 +1,25 @@
-//! Rules: the YAML format (`model`), one parsed view of a command line (`command`), compiled
-//! matchers (`matcher`), validation (`compile`), the layered loader (`load`) and its index of
-//! user rule files (`index`).
+//! The pure decision core: the rule format (`model`), its compiler (`compile`) into compiled
+//! rules (`compiled`), one parsed view of a call (`command`, `content`, `call`), the matchers
+//! (`matcher`) and the decision (`decision`). No I/O, environment or clock: the shim,
+//! `explain`, `lint` and every later front end reuse it unchanged, and a test
+//! (`the_core_touches_no_world`) keeps it so. Loading rule files is `layers`' work.
 
-mod bundled;
+pub mod bundled;
+pub mod call;
 pub mod command;
 pub mod compile;
+pub mod compiled;
 pub mod content;
+pub mod decision;
 pub mod diagnostic;
-pub mod index;
-pub mod load;
+pub mod emit;
 pub mod matcher;
 pub mod model;
 pub mod prefilter;
 pub mod sql;
-mod tools_line;
 
-pub use compile::Pack;
+pub use compiled::Pack;
+pub use model::Action;
 
 /// One `disable:` entry and where it was written.
 #[derive(Debug, Clone)]
@@ -24,7 +28,6 @@ pub struct Disabled {
     pub file: String,
     pub at: (u32, u32),
 }
-pub use model::Action;
 
 /// Every loaded pack, in layer order (bundled, system, user), with disabled rules removed.
 #[derive(Debug, Default)]
@@ -32,8 +35,6 @@ pub struct RuleSet {
     pub packs: Vec<Pack>,
     /// Ids switched off by `disable:` in a config file.
     pub disabled: Vec<Disabled>,
-    /// The merged config.yaml files.
-    pub config: crate::config::Config,
 }
 
 impl RuleSet {
@@ -49,8 +50,8 @@ impl RuleSet {
     }
 
     /// Where `tool`'s request body and SQL come from, from every pack that names it.
-    pub fn content(&self, tool: &str) -> content::ContentSpec {
-        let mut spec = content::ContentSpec::default();
+    pub fn content(&self, tool: &str) -> compiled::ContentSpec {
+        let mut spec = compiled::ContentSpec::default();
         for p in self.packs_for(tool) {
             spec.merge(&p.content);
         }
@@ -60,9 +61,9 @@ impl RuleSet {
     /// The environment variables `tool`'s rules test (`env:`, under `unless` too): all a
     /// decision reads of the environment.
     pub fn env_names(&self, tool: &str) -> Vec<&'static str> {
-        fn walk(c: &matcher::Conditions, out: &mut Vec<&'static str>) {
+        fn walk(c: &compiled::Conditions, out: &mut Vec<&'static str>) {
             for m in c.all {
-                if let matcher::Matcher::Env(vars) = m {
+                if let compiled::Matcher::Env(vars) = m {
                     out.extend(vars.iter().map(|(name, _)| *name));
                 }
             }
@@ -89,5 +90,44 @@ impl RuleSet {
         tools.sort_unstable();
         tools.dedup();
         tools
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The core stays pure: no module here reaches the file system, the environment, the
+    /// clock, processes or the OS bindings. Effects come in as arguments (`content::Inputs`).
+    #[test]
+    fn the_core_touches_no_world() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+        let forbidden = [
+            "std::fs",
+            "std::env",
+            "std::process",
+            "std::net",
+            "std::time",
+            "SystemTime",
+            "Instant",
+            "nix",
+            "libc",
+            "File",
+        ];
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Tests may build fixtures from files; the code under test may not.
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for word in forbidden {
+                let mention = regex::Regex::new(&format!(r"\b{}\b", regex::escape(word))).unwrap();
+                assert!(
+                    !mention.is_match(code),
+                    "{} mentions `{word}`: the decision core does no I/O; take it as an argument",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+        assert!(checked >= 10, "only {checked} files checked");
     }
 }

@@ -1,11 +1,12 @@
 //! Deciding: every rule that matches is collected and the strictest action wins
 //! (deny > confirm > allow); with no match, the tool's default applies. Pure.
 
-use crate::rules::command::CommandLine;
-use crate::rules::content::Inputs;
-use crate::rules::matcher::Source;
-use crate::rules::model::Challenge;
-use crate::rules::{Action, RuleSet};
+use super::call::Call;
+use super::command::CommandLine;
+use super::compiled::Source;
+use super::content::Inputs;
+use super::model::Challenge;
+use super::{Action, RuleSet};
 use serde::Serialize;
 use std::ffi::OsString;
 
@@ -41,7 +42,8 @@ pub fn decide(
 ) -> Decision {
     let value_flags = rules.value_flags(tool);
     let content = rules.content(tool);
-    let cl = CommandLine::parse(args, &value_flags, env).with_content(&content, inputs);
+    let call =
+        Call::new(CommandLine::parse(args, &value_flags), env).with_content(&content, inputs);
     // Several packs may name one tool; the strictest default among them holds.
     let default = rules
         .packs_for(tool)
@@ -51,7 +53,7 @@ pub fn decide(
     let mut matched: Vec<MatchedRule> = rules
         .packs_for(tool)
         .flat_map(|p| &p.rules)
-        .filter(|r| r.matches(&cl))
+        .filter(|r| r.matches(&call))
         .map(|r| MatchedRule {
             id: r.id.to_string(),
             action: r.action,
@@ -59,7 +61,7 @@ pub fn decide(
             source: source_label(&r.source),
             challenge: r.challenge,
             target: r
-                .target(&cl)
+                .target(&call)
                 .map(|t| String::from_utf8_lossy(&t).into_owned()),
         })
         .collect();
@@ -90,7 +92,6 @@ mod tests {
         RuleSet {
             packs: vec![pack],
             disabled: vec![],
-            config: Default::default(),
         }
     }
 

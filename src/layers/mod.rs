@@ -1,29 +1,22 @@
-//! The layered loader: bundled packs (embedded at build time) → /etc/guard/rules →
-//! $XDG_CONFIG_HOME/guard/rules, then `disable:` from the config files. Any error refuses.
+//! The layered loader: bundled packs (compiled into the binary) → /etc/guard/rules →
+//! $XDG_CONFIG_HOME/guard/rules, with the config files beside them (`disable:`). Any error
+//! refuses. The edge of the rules core: it reads files, the core only compiles text.
 
-use super::RuleSet;
-use super::compile::{Pack, RegexCheck, compile_pack};
-use super::diagnostic::{Code, Diagnostic};
-use super::index::{self, Index, Stamp};
-use super::tools_line::tools_line;
+pub mod index;
+mod tools_line;
+
+use crate::config::{self, Config};
 use crate::paths::Dirs;
+use crate::rules::bundled::{self, BUNDLED};
+use crate::rules::compile::{RegexCheck, compile_pack};
+use crate::rules::diagnostic::{Code, Diagnostic};
+use crate::rules::{Pack, RuleSet};
+use index::{Index, Stamp};
 use nix::fcntl::AtFlags;
 use std::ffi::OsStr;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
-
-pub struct BundledPack {
-    pub name: &'static str,
-    pub tools: &'static [&'static str],
-    pub text: &'static str,
-}
-
-include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
-
-/// The label bundled packs carry in messages and diagnostics.
-pub fn bundled_label(name: &str) -> String {
-    format!("<bundled>/{name}")
-}
+use tools_line::tools_line;
 
 /// Which packs to load: the shim needs one tool's; `rules`, `lint` and `install --all` need all.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +30,8 @@ pub enum Scope<'a> {
 pub struct LoadError {
     pub errors: Vec<Diagnostic>,
 }
+
+impl std::error::Error for LoadError {}
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -54,36 +49,36 @@ impl std::fmt::Display for LoadError {
 }
 
 /// Load for the shim and every command that decides: errors (not warnings) refuse.
-pub fn load(dirs: &Dirs, scope: Scope) -> Result<RuleSet, LoadError> {
-    let (set, diags) = load_with_diagnostics(dirs, scope, &[]);
+pub fn load(dirs: &Dirs, scope: Scope) -> Result<(RuleSet, Config), LoadError> {
+    let (set, config, diags) = load_with_diagnostics(dirs, scope, &[]);
     let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
     if errors.is_empty() {
-        Ok(set)
+        Ok((set, config))
     } else {
         Err(LoadError { errors })
     }
 }
 
-/// Load every layer and report all problems. `extra` are further files (lint's arguments) that
-/// are checked alongside the layers.
+/// Load every layer and the config files, and report all problems. `extra` are further files
+/// (lint's arguments) that are checked alongside the layers.
 pub fn load_with_diagnostics(
     dirs: &Dirs,
     scope: Scope,
     extra: &[PathBuf],
-) -> (RuleSet, Vec<Diagnostic>) {
+) -> (RuleSet, Config, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut packs = Vec::new();
     let bundled: Vec<usize> = match scope {
-        Scope::Tool(tool) => super::bundled::naming(tool).to_vec(),
+        Scope::Tool(tool) => bundled::naming(tool).collect(),
         Scope::All => (0..BUNDLED.len()).collect(),
     };
     for i in bundled {
         match scope {
             // The shim's path: the pack was compiled at build time (its regexes compile on
             // first use); lint and `guard rules` below parse and validate the text instead.
-            Scope::Tool(_) if let Some(pack) = super::bundled::compiled(i) => packs.push(pack),
+            Scope::Tool(_) if let Some(pack) = bundled::compiled(i) => packs.push(pack),
             _ => packs.extend(compile_pack(
-                &bundled_label(BUNDLED[i].name),
+                &bundled::label(BUNDLED[i].name),
                 BUNDLED[i].text,
                 RegexCheck::Full,
                 &mut diags,
@@ -113,7 +108,7 @@ pub fn load_with_diagnostics(
     if packs.len() != bundled_only || matches!(scope, Scope::All) {
         check_duplicate_ids(&packs, &mut diags);
     }
-    let config = crate::config::load_config(dirs, &mut diags);
+    let config = config::load(dirs, &mut diags);
     let disabled = config.disabled.clone();
     for pack in &mut packs {
         let keep: Vec<bool> = pack
@@ -126,14 +121,7 @@ pub fn load_with_diagnostics(
         let mut k = keep.iter();
         pack.examples.retain(|_| *k.next().unwrap_or(&true));
     }
-    (
-        RuleSet {
-            packs,
-            disabled,
-            config,
-        },
-        diags,
-    )
+    (RuleSet { packs, disabled }, config, diags)
 }
 
 /// `*.yaml` and `*.yml` in `dir`, sorted. A missing directory is an empty layer.
@@ -145,7 +133,7 @@ pub fn rule_files(dir: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
             .collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
-            diags.push(unreadable(dir, &e));
+            diags.push(Diagnostic::unreadable(dir, &e));
             Vec::new()
         }
     }
@@ -179,7 +167,7 @@ fn user_layer_for(
     let dir_fd = match std::fs::File::open(&dir) {
         Ok(fd) => fd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-        Err(e) => return diags.push(unreadable(&dir, &e)),
+        Err(e) => return diags.push(Diagnostic::unreadable(&dir, &e)),
     };
     // Before any stat the index judges by it (`Stamp::settled`).
     let now = index::now_secs();
@@ -200,7 +188,7 @@ fn user_layer_for(
                 listed_now = names;
                 listed_now.iter().map(Vec::as_slice).collect()
             }
-            Err(e) => return diags.push(unreadable(&dir, &e)),
+            Err(e) => return diags.push(Diagnostic::unreadable(&dir, &e)),
         },
     };
     let mut update = old.update(now, euid);
@@ -276,7 +264,7 @@ fn read_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> FileRead
             FileRead { pack, tools }
         }
         Err(e) => {
-            diags.push(unreadable(path, &e));
+            diags.push(Diagnostic::unreadable(path, &e));
             FileRead {
                 pack: None,
                 tools: None,
@@ -342,19 +330,9 @@ fn first_tools_line(head: &[u8], whole: bool) -> Option<&[u8]> {
     None
 }
 
-/// G011 for a rule or config file (or directory) that cannot be read.
-pub fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::new(
-        Code::G011,
-        &path.display().to_string(),
-        (1, 1),
-        format!("cannot read: {e}"),
-    )
-    .hint("fix its permissions or remove it; guard's files must be readable UTF-8")
-}
-
 pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
-    let mut seen: std::collections::HashMap<&str, &super::matcher::Source> = Default::default();
+    let mut seen: std::collections::HashMap<&str, &crate::rules::compiled::Source> =
+        Default::default();
     for rule in packs.iter().flat_map(|p| &p.rules) {
         if let Some(first) = seen.get(rule.id) {
             let s = &rule.source;
@@ -399,7 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn the_build_time_tool_index_agrees_with_the_parsed_packs() {
+    fn the_bundled_tool_lists_agree_with_the_parsed_packs() {
         for bundled in BUNDLED {
             let mut diags = Vec::new();
             let pack = compile_pack(bundled.name, bundled.text, RegexCheck::Full, &mut diags)
