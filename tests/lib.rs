@@ -14,6 +14,7 @@ mod e2e_postgres;
 mod explain;
 mod install;
 mod lint;
+mod messages;
 mod railway;
 mod rm;
 mod rule_index;

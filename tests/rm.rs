@@ -43,6 +43,11 @@ fn recursive_removal_of_critical_paths_is_refused() {
             "rm {args:?}: {}",
             stderr(&out)
         );
+        assert!(
+            stderr(&out).contains("  deny    rm.recursive.critical: "),
+            "rm {args:?} refused by its rule: {}",
+            stderr(&out)
+        );
     }
     assert_eq!(sb.runs("rm"), 0);
 }

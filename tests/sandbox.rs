@@ -159,6 +159,126 @@ impl Sandbox {
     }
 }
 
+/// A run whose whole outcome is compared: exit code (default 0), stdout and stderr (default
+/// empty), so a test cannot pass by checking one of them while another went wrong. Text is
+/// compared after `normalize`: the sandbox's root reads `[ROOT]`, and request and grant ids
+/// (six hex digits after `guard allow ` or `granted `) read `[ID]`.
+pub struct Expect<'a> {
+    sb: &'a Sandbox,
+    cmd: Command,
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Sandbox {
+    /// Run `cmd` (a shim call or `guard …`) and compare everything it did: see `Expect`.
+    pub fn expect(&self, cmd: Command) -> Expect<'_> {
+        Expect {
+            sb: self,
+            cmd,
+            code: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+        }
+    }
+}
+
+impl Expect<'_> {
+    pub fn code(mut self, code: i32) -> Self {
+        self.code = code;
+        self
+    }
+
+    pub fn stdout(mut self, text: &str) -> Self {
+        self.stdout = text.to_string();
+        self
+    }
+
+    pub fn stderr(mut self, text: &str) -> Self {
+        self.stderr = text.to_string();
+        self
+    }
+
+    /// The expected stdout is the golden file `tests/golden/NAME` (written anew under
+    /// `GUARD_BLESS=1`; review the diff).
+    pub fn stdout_golden(self, name: &str) -> Self {
+        let text = golden_text(name);
+        self.stdout(&text)
+    }
+
+    pub fn stderr_golden(self, name: &str) -> Self {
+        let text = golden_text(name);
+        self.stderr(&text)
+    }
+
+    /// Run and assert; the output, for further checks.
+    pub fn run(mut self) -> std::process::Output {
+        let out = self
+            .cmd
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the command");
+        let (stdout, stderr) = (
+            self.sb.normalize(&stdout(&out)),
+            self.sb.normalize(&stderr(&out)),
+        );
+        bless(&mut self.stdout, &stdout);
+        bless(&mut self.stderr, &stderr);
+        assert_eq!(
+            (out.status.code(), stdout.as_str(), stderr.as_str()),
+            (Some(self.code), self.stdout.as_str(), self.stderr.as_str()),
+            "(exit code, stdout, stderr) of {:?}",
+            self.cmd
+        );
+        out
+    }
+}
+
+/// Compare `actual` with the golden file `tests/golden/NAME` (`GUARD_BLESS=1` rewrites it).
+pub fn assert_golden(name: &str, actual: &str) {
+    let mut expected = golden_text(name);
+    bless(&mut expected, actual);
+    assert_eq!(actual, expected, "golden file tests/golden/{name}");
+}
+
+const GOLDEN_MARK: &str = "\u{0}golden:";
+
+fn golden_path(name: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+/// A golden file's text, tagged with its name so `bless` can rewrite it.
+fn golden_text(name: &str) -> String {
+    if std::env::var_os("GUARD_BLESS").is_some() {
+        return format!("{GOLDEN_MARK}{name}");
+    }
+    std::fs::read_to_string(golden_path(name)).unwrap_or_else(|_| {
+        panic!("missing golden file tests/golden/{name} (GUARD_BLESS=1 writes it)")
+    })
+}
+
+/// Under `GUARD_BLESS=1`, write what a golden expectation got (and expect it).
+fn bless(expected: &mut String, actual: &str) {
+    if let Some(name) = expected.strip_prefix(GOLDEN_MARK) {
+        std::fs::write(golden_path(name), actual).unwrap();
+        *expected = actual.to_string();
+    }
+}
+
+impl Sandbox {
+    /// Output with what varies from run to run replaced: the sandbox root by `[ROOT]`, request
+    /// and grant ids by `[ID]`.
+    pub fn normalize(&self, text: &str) -> String {
+        let root = self.root.path().display().to_string();
+        let text = text.replace(&root, "[ROOT]");
+        let ids = regex::Regex::new(r"(guard allow |granted |grant:)[0-9a-f]{6}\b").unwrap();
+        ids.replace_all(&text, "${1}[ID]").into_owned()
+    }
+}
+
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }

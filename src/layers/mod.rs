@@ -103,7 +103,7 @@ pub fn load_with_diagnostics(
         packs.extend(compile_file(file, Scope::All, &mut diags));
     }
     if let Scope::Tool(tool) = scope {
-        packs.retain(|p| p.tools.contains(&tool));
+        packs.retain(|p| p.tools.iter().any(|t| t == tool));
     }
     if packs.len() != bundled_only || matches!(scope, Scope::All) {
         check_duplicate_ids(&packs, &mut diags);
@@ -334,20 +334,20 @@ pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
     let mut seen: std::collections::HashMap<&str, &crate::rules::compiled::Source> =
         Default::default();
     for rule in packs.iter().flat_map(|p| &p.rules) {
-        if let Some(first) = seen.get(rule.id) {
+        if let Some(first) = seen.get(rule.id.as_str()) {
             let s = &rule.source;
             diags.push(
                 Diagnostic::new(
                     Code::G006,
-                    s.file,
+                    &s.file,
                     (s.line, s.column),
                     format!("duplicate rule id `{}` (first defined at {first})", rule.id),
                 )
-                .rule(rule.id)
+                .rule(&rule.id)
                 .hint("ids are unique across all layers; to replace a rule, `disable:` it in config.yaml and add yours under a new id"),
             );
         } else {
-            seen.insert(rule.id, &rule.source);
+            seen.insert(&rule.id, &rule.source);
         }
     }
 }

@@ -1,20 +1,16 @@
-//! The bundled packs, compiled by build.rs with `compile` and written out by `emit`: statics a
-//! shim reads instead of parsing YAML. Their texts stay here for `lint` and `guard rules`.
+//! The bundled packs: each pack's text (for `lint` and `guard rules`) and its compiled form,
+//! which build.rs made with `compile` and stored as bytes (`Pack::to_bytes`). A shim call
+//! decodes only its own tool's packs: no YAML, and no pointers in the binary to relocate at
+//! start-up (a static PIE relocates every pointer in its data on every run).
 
-use super::compiled::{
-    Conditions, ContentSpec, Matcher, Pack, Pattern, Required, Rule, Source, WordPattern,
-};
-use std::borrow::Cow;
-use std::sync::OnceLock;
-// The generated code names these only when some pack uses them.
-#[allow(unused_imports)]
-use super::model::{Action, Challenge, PathKind, SqlClass, SqlDialect};
+use super::compiled::Pack;
 
 /// A pack compiled into the binary.
 pub struct BundledPack {
     pub name: &'static str,
     pub tools: &'static [&'static str],
     pub text: &'static str,
+    pub compiled: &'static [u8],
 }
 
 include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
@@ -29,6 +25,12 @@ pub fn naming(tool: &str) -> impl Iterator<Item = usize> + '_ {
     (0..BUNDLED.len()).filter(move |&i| BUNDLED[i].tools.contains(&tool))
 }
 
+/// Bundled pack `index`, as build.rs compiled it. `None` only if the bytes do not decode,
+/// which the loader reports (and the build-equality test rules out).
+pub fn compiled(index: usize) -> Option<Pack> {
+    Pack::from_bytes(BUNDLED.get(index)?.compiled)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,7 +42,7 @@ mod tests {
             let mut diags = Vec::new();
             let parsed =
                 compile_pack(&label(b.name), b.text, RegexCheck::Syntax, &mut diags).unwrap();
-            let built = compiled(i).expect("compiled at build time");
+            let built = compiled(i).expect("decodes");
             assert_eq!(built.tools, b.tools, "{}", b.name);
             assert_eq!(built.file, parsed.file);
             assert_eq!(built.tools, parsed.tools);

@@ -55,9 +55,9 @@ pub fn decide(
         .flat_map(|p| &p.rules)
         .filter(|r| r.matches(&call))
         .map(|r| MatchedRule {
-            id: r.id.to_string(),
+            id: r.id.clone(),
             action: r.action,
-            reason: r.reason.to_string(),
+            reason: r.reason.clone(),
             source: source_label(&r.source),
             challenge: r.challenge,
             target: r
