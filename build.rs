@@ -1,6 +1,6 @@
 //! Compiles the bundled packs (`rules/*.yaml`) with guard's own compiler (`rules::compile`)
-//! and stores each result as bytes (`Pack::to_bytes`), so an intercepted call parses no YAML:
-//! `$OUT_DIR/bundled.rs`, included by `rules::bundled`, lists each pack's text and bytes.
+//! and writes the result as statics (`rules::emit`), so an intercepted call parses no YAML and
+//! builds no rules: `$OUT_DIR/bundled.rs`, included by `rules::bundled`.
 //!
 //! A pack with an error fails the build with the same diagnostic `guard lint` prints.
 
@@ -16,6 +16,8 @@ mod rules {
     pub mod compiled;
     #[path = "../src/rules/diagnostic.rs"]
     pub mod diagnostic;
+    #[path = "../src/rules/emit.rs"]
+    pub mod emit;
     #[path = "../src/rules/model.rs"]
     pub mod model;
     #[path = "../src/rules/prefilter.rs"]
@@ -23,6 +25,7 @@ mod rules {
 }
 
 use rules::compile::{RegexCheck, compile_pack};
+use rules::emit::{Emit, Emitter};
 
 fn main() {
     println!("cargo:rerun-if-changed=rules");
@@ -32,8 +35,12 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
     paths.sort();
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap()).to_path_buf();
     let mut index = String::from("pub static BUNDLED: &[BundledPack] = &[\n");
+    let mut compiled = String::from(
+        "/// Bundled pack `index` of `BUNDLED`, compiled at build time.\n\
+         pub fn compiled(index: usize) -> Option<Pack> {\n    match index {\n",
+    );
+    let mut emitter = Emitter::default();
     let mut failed = false;
     for (i, path) in paths.iter().enumerate() {
         let name = path.file_name().unwrap().to_str().expect("UTF-8 pack name");
@@ -54,13 +61,16 @@ fn main() {
             continue;
         };
         let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-        let bytes = out.join(format!("pack{i}.bin"));
-        std::fs::write(&bytes, pack.to_bytes()).unwrap();
         writeln!(
             index,
-            "    BundledPack {{ name: {name:?}, tools: &{:?}, text: include_str!({abs:?}), \
-             compiled: include_bytes!({bytes:?}) }},",
+            "    BundledPack {{ name: {name:?}, tools: &{:?}, text: include_str!({abs:?}) }},",
             pack.tools
+        )
+        .unwrap();
+        writeln!(
+            compiled,
+            "        {i} => Some({}),",
+            pack.emit(&mut emitter)
         )
         .unwrap();
     }
@@ -68,5 +78,7 @@ fn main() {
         panic!("a bundled pack has errors (above); `guard lint rules/` shows them in full");
     }
     index.push_str("];\n");
-    std::fs::write(out.join("bundled.rs"), index).unwrap();
+    compiled.push_str("        _ => None,\n    }\n}\n");
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("bundled.rs");
+    std::fs::write(out, index + &compiled + &emitter.finish()).unwrap();
 }

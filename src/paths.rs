@@ -65,6 +65,11 @@ impl Dirs {
         self.cache.join("rules-index")
     }
 
+    /// Compiled user rule files (`layers::pack_cache`): a cache, like the index.
+    pub fn compiled_packs(&self) -> PathBuf {
+        self.cache.join("packs")
+    }
+
     pub fn system_config(&self) -> PathBuf {
         self.system.join("config.yaml")
     }

@@ -1,6 +1,8 @@
-//! The user rule files' index: once a file for other tools is indexed, a shim call stats it
-//! instead of reading it; any change to a file or to the directory is seen on the next call,
-//! and an index that is corrupt or does not match the files vouches for nothing.
+//! The user rule files' index and compiled cache: once a file for other tools is indexed, a
+//! shim call stats it instead of reading it; once a file for the called tool is compiled, a
+//! call decodes it instead of parsing YAML. Any change to a file or to the directory is seen
+//! on the next call, and an index or cache entry that is corrupt or does not match the files
+//! vouches for nothing.
 
 use crate::sandbox::{Sandbox, stderr};
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify};
@@ -98,11 +100,12 @@ fn once_indexed_a_rule_file_for_other_tools_is_not_opened() {
     );
     assert!(index(&sb).starts_with("guard rules index 1\n"));
     let written = std::fs::metadata(index_path(&sb)).unwrap();
-    assert_eq!(files_opened_by_status(&sb), ["railway.yaml"]);
+    // The tool's own file comes compiled from the cache: no rule file is opened at all.
+    assert_eq!(files_opened_by_status(&sb), Vec::<OsString>::new());
     // Nothing changed, so nothing was written (a rewrite renames a new file over it).
     let after = std::fs::metadata(index_path(&sb)).unwrap();
     assert_eq!(written.ino(), after.ino());
-    // The tool's own file is still read and applied.
+    // The tool's own rules still apply.
     let err = refused(&sb, "down");
     assert!(err.contains("mine.railway.down"), "{err}");
 }
@@ -111,7 +114,7 @@ fn once_indexed_a_rule_file_for_other_tools_is_not_opened() {
 fn an_indexed_file_edited_to_name_this_tool_applies_at_once() {
     let sb = settled_sandbox();
     status_runs(&sb);
-    assert_eq!(files_opened_by_status(&sb), ["railway.yaml"]);
+    assert_eq!(files_opened_by_status(&sb), Vec::<OsString>::new());
     assert_eq!(KUBECTL.len(), KUBECTL_NOW_RAILWAY.len());
     // Rewritten in place, same size, same inode, within the same second as the call before.
     std::fs::write(
@@ -166,5 +169,69 @@ fn an_index_that_does_not_match_the_files_is_ignored_and_rebuilt() {
             "{}",
             index(&sb)
         );
+    }
+}
+
+/// `RAILWAY` with `down` turned into `status`: the same length.
+const RAILWAY_NOW_STATUS: &str = r#"
+tools: [railway]
+rules:
+  - id: mine.railway.down
+    action: deny
+    reason: Takes the svc down.
+    match: {command: [status]}
+    examples: ["railway status"]
+"#;
+
+#[test]
+fn a_cached_rule_file_edited_in_place_applies_at_once() {
+    let sb = settled_sandbox();
+    status_runs(&sb);
+    assert_eq!(files_opened_by_status(&sb), Vec::<OsString>::new());
+    assert_eq!(RAILWAY.len(), RAILWAY_NOW_STATUS.len());
+    std::fs::write(
+        sb.path("config/guard/rules/railway.yaml"),
+        RAILWAY_NOW_STATUS,
+    )
+    .unwrap();
+    refused(&sb, "status");
+}
+
+#[test]
+fn a_corrupt_or_foreign_cache_entry_is_ignored() {
+    let sb = settled_sandbox();
+    status_runs(&sb);
+    let packs = sb.path("cache/guard/packs");
+    let entries: Vec<_> = std::fs::read_dir(&packs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        1,
+        "railway.yaml's compiled form: {entries:?}"
+    );
+    // Another file's entry put in its place, then garbage: each is a miss, and the rules
+    // are read from the file again.
+    let other = Sandbox::new();
+    other.fake_tool("railway");
+    other.install(&["railway"]);
+    other.user_rules("railway.yaml", RAILWAY_NOW_STATUS);
+    std::thread::sleep(Duration::from_secs(4));
+    other.run("railway").arg("down").output().unwrap();
+    let foreign = std::fs::read_dir(other.path("cache/guard/packs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for bytes in [
+        std::fs::read(foreign).unwrap(),
+        b"\x00\x01garbage".to_vec(),
+        Vec::new(),
+    ] {
+        std::fs::write(&entries[0], bytes).unwrap();
+        status_runs(&sb);
+        refused(&sb, "down");
     }
 }

@@ -3,6 +3,7 @@
 //! refuses. The edge of the rules core: it reads files, the core only compiles text.
 
 pub mod index;
+mod pack_cache;
 mod tools_line;
 
 use crate::config::{self, Config};
@@ -13,6 +14,7 @@ use crate::rules::diagnostic::{Code, Diagnostic};
 use crate::rules::{Pack, RuleSet};
 use index::{Index, Stamp};
 use nix::fcntl::AtFlags;
+use pack_cache::PackCache;
 use std::ffi::OsStr;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
@@ -103,7 +105,7 @@ pub fn load_with_diagnostics(
         packs.extend(compile_file(file, Scope::All, &mut diags));
     }
     if let Scope::Tool(tool) = scope {
-        packs.retain(|p| p.tools.iter().any(|t| t == tool));
+        packs.retain(|p| p.tools.contains(&tool));
     }
     if packs.len() != bundled_only || matches!(scope, Scope::All) {
         check_duplicate_ids(&packs, &mut diags);
@@ -152,9 +154,10 @@ fn rule_names(dir: &Path) -> std::io::Result<Vec<Vec<u8>>> {
     Ok(names)
 }
 
-/// The user layer for one tool's shim. A file whose index entry (`rules::index`) names only
-/// other tools costs a stat; every other file is read as it would be without the index, and
-/// what the reads learn is written back to it. `trust_listing`: whether the directory's
+/// The user layer for one tool's shim. A file whose index entry (`index`) names only other
+/// tools costs a stat; a file for this tool whose compiled form is cached (`pack_cache`) costs
+/// a stat and a decode; every other file is read and compiled, and what that learns is written
+/// back to both. `trust_listing`: whether the directory's
 /// listing may come from the index (false on the retry after it named a file that is gone).
 fn user_layer_for(
     tool: &str,
@@ -195,6 +198,7 @@ fn user_layer_for(
     if let Some(stamp) = dir_stamp {
         update.listing(stamp, &names);
     }
+    let cache = PackCache::new(dirs.compiled_packs(), dir.as_os_str().as_bytes(), now, euid);
     let mut found = Vec::new();
     for &name in &names {
         let stamp = match nix::sys::stat::fstatat(&dir_fd, name, AtFlags::empty()) {
@@ -212,8 +216,23 @@ fn user_layer_for(
         {
             continue;
         }
+        if let Some(stamp) = stamp
+            && let Some(pack) = cache.get(name, stamp)
+        {
+            update.learned(
+                name,
+                stamp,
+                pack.tools.iter().map(|t| t.to_string()).collect(),
+            );
+            found.push(pack);
+            continue;
+        }
         let path = dir.join(OsStr::from_bytes(name));
         let read = read_file(&path, Scope::Tool(tool), diags);
+        // `tools` is known only for a file that compiled without an error.
+        if let (Some(stamp), Some(pack), Some(_)) = (stamp, &read.pack, &read.tools) {
+            cache.put(name, stamp, pack);
+        }
         found.extend(read.pack);
         if let (Some(stamp), Some(tools)) = (stamp, read.tools) {
             update.learned(name, stamp, tools);
@@ -334,20 +353,20 @@ pub fn check_duplicate_ids(packs: &[Pack], diags: &mut Vec<Diagnostic>) {
     let mut seen: std::collections::HashMap<&str, &crate::rules::compiled::Source> =
         Default::default();
     for rule in packs.iter().flat_map(|p| &p.rules) {
-        if let Some(first) = seen.get(rule.id.as_str()) {
+        if let Some(first) = seen.get(rule.id) {
             let s = &rule.source;
             diags.push(
                 Diagnostic::new(
                     Code::G006,
-                    &s.file,
+                    s.file,
                     (s.line, s.column),
                     format!("duplicate rule id `{}` (first defined at {first})", rule.id),
                 )
-                .rule(&rule.id)
+                .rule(rule.id)
                 .hint("ids are unique across all layers; to replace a rule, `disable:` it in config.yaml and add yours under a new id"),
             );
         } else {
-            seen.insert(&rule.id, &rule.source);
+            seen.insert(rule.id, &rule.source);
         }
     }
 }

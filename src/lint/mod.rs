@@ -111,7 +111,7 @@ fn parse_example(text: &str) -> Option<ParsedExample> {
 fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
     for pack in &set.packs {
         let default = set
-            .packs_for(pack.tools.first().map_or("", String::as_str))
+            .packs_for(pack.tools.first().copied().unwrap_or(""))
             .filter_map(|p| p.default)
             .max();
         for (rule, ex) in pack.rules.iter().zip(&pack.examples) {
@@ -119,21 +119,22 @@ fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::new(
                         Code::W104,
-                        &rule.source.file,
+                        rule.source.file,
                         (rule.source.line, rule.source.column),
                         "`allow` rule under a tool whose default is allow: it changes nothing".into(),
                     )
-                    .rule(&rule.id)
+                    .rule(rule.id)
                     .hint("allow rules carve exceptions out of a stricter `default:`; remove it or set one"),
                 );
             }
             let check = |e: &Example, want: bool, diags: &mut Vec<Diagnostic>| -> Option<bool> {
-                let Some(parsed) = parse_example(&e.text).filter(|p| pack.tools.contains(&p.tool))
+                let Some(parsed) =
+                    parse_example(&e.text).filter(|p| pack.tools.contains(&p.tool.as_str()))
                 else {
                     diags.push(
                         Diagnostic::new(
                             Code::G013,
-                            &pack.file,
+                            pack.file,
                             e.at,
                             format!(
                                 "example `{}` {} ({})",
@@ -146,7 +147,7 @@ fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
                                 pack.tools.join(", ")
                             ),
                         )
-                        .rule(&rule.id)
+                        .rule(rule.id)
                         .hint("write the whole command line, tool first, with shell quoting"),
                     );
                     return None;
@@ -172,8 +173,8 @@ fn semantic_checks(set: &RuleSet, diags: &mut Vec<Diagnostic>) {
                         )
                     };
                     diags.push(
-                        Diagnostic::new(code, &pack.file, e.at, msg)
-                            .rule(&rule.id)
+                        Diagnostic::new(code, pack.file, e.at, msg)
+                            .rule(rule.id)
                             .hint(hint),
                     );
                 }
@@ -203,9 +204,9 @@ fn shadowing(
     diags: &mut Vec<Diagnostic>,
 ) {
     let same = format!("{:?}", rule.when);
-    for tool in &pack.tools {
-        for other in set.packs_for(tool.as_str()).flat_map(|p| &p.rules) {
-            if std::ptr::eq(other, rule) || other.action < rule.action {
+    for tool in pack.tools {
+        for other in set.packs_for(tool).flat_map(|p| &p.rules) {
+            if std::ptr::eq(*other, rule) || other.action < rule.action {
                 continue;
             }
             let identical = format!("{:?}", other.when) == same;
@@ -231,7 +232,7 @@ fn shadowing(
                 diags.push(
                     Diagnostic::new(
                         Code::W101,
-                        &rule.source.file,
+                        rule.source.file,
                         (rule.source.line, rule.source.column),
                         format!(
                             "rule never changes a decision: `{}` ({}, {}) {}",
@@ -245,7 +246,7 @@ fn shadowing(
                             }
                         ),
                     )
-                    .rule(&rule.id)
+                    .rule(rule.id)
                     .hint("remove one of the two, or add an example that only this rule matches"),
                 );
                 return;
@@ -255,7 +256,7 @@ fn shadowing(
 }
 
 fn source_key(r: &crate::rules::compiled::Rule) -> (&str, u32) {
-    (&r.source.file, r.source.line)
+    (r.source.file, r.source.line)
 }
 
 /// The source text of a diagnostic's file, for the caret line; bundled packs come from the binary.

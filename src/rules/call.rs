@@ -10,16 +10,7 @@ use std::cell::OnceCell;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt as _;
 
-static NO_CONTENT: ContentSpec = ContentSpec {
-    payload_data: Vec::new(),
-    payload_raw: Vec::new(),
-    payload_urlencode: Vec::new(),
-    payload_file: Vec::new(),
-    sql_text: Vec::new(),
-    sql_file: Vec::new(),
-    sql_positional: false,
-    dialect: super::model::SqlDialect::Generic,
-};
+static NO_CONTENT: ContentSpec = ContentSpec::NONE;
 
 pub struct Call<'a> {
     pub line: CommandLine<'a>,

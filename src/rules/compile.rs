@@ -3,8 +3,8 @@
 //! `guard lint` prints the same diagnostics (plus the checks that need examples).
 
 use super::compiled::{
-    Conditions, ContentSpec, Example, Matcher, Pack, Pattern, Rule, RuleExamples, Source,
-    WordPattern,
+    Conditions, ContentSpec, Example, FlagList, Matcher, Pack, Pattern, Rule, RuleExamples, Source,
+    WordPattern, leak, leak_str,
 };
 use super::diagnostic::{Code, Diagnostic};
 use super::model::{ContentSpecYaml, MatchSpec, PackSpec, RuleSpec, WordSpec};
@@ -48,6 +48,7 @@ pub fn compile_pack(
             return None;
         }
     };
+    let file = leak_str(file);
     let mut c = Compiler { file, check, diags };
     if spec.tools.value.is_empty() {
         c.push(
@@ -72,7 +73,7 @@ pub fn compile_pack(
     let mut value_flags = Vec::new();
     for flag in &spec.value_flags {
         if c.check_flag(flag, None) {
-            value_flags.push(flag.value.clone());
+            value_flags.push(leak_str(&flag.value).as_bytes());
         }
     }
     let mut rules = Vec::new();
@@ -88,13 +89,13 @@ pub fn compile_pack(
     }
     let content = c.content(spec.content.as_ref());
     Some(Pack {
-        file: file.to_string(),
-        tools: spec.tools.value.clone(),
-        value_flags,
+        file,
+        tools: leak(spec.tools.value.iter().map(|t| leak_str(t)).collect()),
+        value_flags: leak(value_flags),
         content,
         opt_in: spec.opt_in,
         default: spec.default.map(|d| d.value),
-        rules,
+        rules: leak(rules).iter().collect(),
         examples,
     })
 }
@@ -142,7 +143,7 @@ pub fn yaml_error(file: &str, err: &serde_saphyr::Error) -> Diagnostic {
 }
 
 struct Compiler<'a> {
-    file: &'a str,
+    file: &'static str,
     check: RegexCheck,
     diags: &'a mut Vec<Diagnostic>,
 }
@@ -223,13 +224,13 @@ impl Compiler<'_> {
         let target_flags = spec
             .target
             .as_deref()
-            .map_or_else(Vec::new, |flags| self.flag_names(flags, id));
+            .map_or(&[][..], |flags| self.flag_names(flags, id));
         (self.error_count() == errors_before).then(|| Rule {
-            id: id.to_string(),
+            id: leak_str(id),
             action: spec.action.value,
-            reason: spec.reason.value.trim().to_string(),
+            reason: leak_str(spec.reason.value.trim()),
             source: Source {
-                file: self.file.to_string(),
+                file: self.file,
                 line: at_of(&spec.id).0,
                 column: at_of(&spec.id).1,
             },
@@ -246,7 +247,9 @@ impl Compiler<'_> {
     fn conditions(&mut self, spec: &MatchSpec, id: &str, under_unless: bool) -> Conditions {
         let mut all = Vec::new();
         if let Some(words) = &spec.command {
-            all.push(Matcher::Command(words.iter().map(word_pattern).collect()));
+            all.push(Matcher::Command(leak(
+                words.iter().map(word_pattern).collect(),
+            )));
         }
         if let Some(flags) = &spec.flags {
             let names = self.flag_names(flags, id);
@@ -277,7 +280,7 @@ impl Compiler<'_> {
             all.push(Matcher::PayloadUnreadable(b));
         }
         if let Some(classes) = &spec.sql {
-            all.push(Matcher::Sql(classes.value.clone()));
+            all.push(Matcher::Sql(leak(classes.value.clone())));
         }
         if let Some(b) = spec.sql_unreadable {
             all.push(Matcher::SqlUnreadable(b));
@@ -286,7 +289,7 @@ impl Compiler<'_> {
             all.push(Matcher::StdinPiped(b));
         }
         if let Some(kinds) = &spec.path_is {
-            all.push(Matcher::PathIs(kinds.value.clone()));
+            all.push(Matcher::PathIs(leak(kinds.value.clone())));
         }
         if let Some(env) = &spec.env {
             let mut vars = Vec::new();
@@ -301,16 +304,19 @@ impl Compiler<'_> {
                     .set_hint("an agent controls its own environment; use `env` only to make a rule stricter");
                 }
                 if let Some(regex) = self.regex(re, id) {
-                    vars.push((name.clone(), regex));
+                    vars.push((leak_str(name), regex));
                 }
             }
-            all.push(Matcher::Env(vars));
+            all.push(Matcher::Env(leak(vars)));
         }
         let unless = spec
             .unless
             .as_ref()
-            .map(|u| Box::new(self.conditions(&u.value, id, true)));
-        Conditions { all, unless }
+            .map(|u| &*Box::leak(Box::new(self.conditions(&u.value, id, true))));
+        Conditions {
+            all: leak(all),
+            unless,
+        }
     }
 
     fn content(&mut self, spec: Option<&ContentSpecYaml>) -> ContentSpec {
@@ -318,12 +324,14 @@ impl Compiler<'_> {
         let Some(spec) = spec else {
             return out;
         };
-        let mut names = |flags: &[Spanned<String>]| -> Vec<String> {
-            flags
-                .iter()
-                .filter(|f| self.check_flag(f, None))
-                .map(|f| f.value.clone())
-                .collect()
+        let mut names = |flags: &[Spanned<String>]| -> FlagList {
+            FlagList::Owned(
+                flags
+                    .iter()
+                    .filter(|f| self.check_flag(f, None))
+                    .map(|f| leak_str(&f.value).as_bytes())
+                    .collect(),
+            )
         };
         if let Some(p) = &spec.payload {
             out.payload_data = names(&p.data);
@@ -340,16 +348,18 @@ impl Compiler<'_> {
         out
     }
 
-    fn flag_names(&mut self, flags: &[Spanned<String>], id: &str) -> Vec<String> {
-        flags
-            .iter()
-            .filter(|f| self.check_flag(f, Some(id)))
-            .map(|f| f.value.clone())
-            .collect()
+    fn flag_names(&mut self, flags: &[Spanned<String>], id: &str) -> &'static [&'static [u8]] {
+        leak(
+            flags
+                .iter()
+                .filter(|f| self.check_flag(f, Some(id)))
+                .map(|f| leak_str(&f.value).as_bytes())
+                .collect(),
+        )
     }
 
     fn regex(&mut self, re: &Spanned<String>, id: &str) -> Option<Pattern> {
-        let source = re.value.as_str();
+        let source = leak_str(&re.value);
         match self.check {
             RegexCheck::Lazy => return Some(Pattern::lazy(source)),
             RegexCheck::Syntax => {
@@ -377,7 +387,7 @@ impl Compiler<'_> {
                     )
                     .set_hint("anchor it or require at least one character");
                 }
-                Some(Pattern::compiled(&re.value, regex))
+                Some(Pattern::compiled(leak_str(&re.value), regex))
             }
             Err(err) => {
                 self.invalid_regex(re, id, &err.to_string());
@@ -409,6 +419,6 @@ fn word_pattern(word: &Spanned<WordSpec>) -> WordPattern {
     if alts.iter().any(|w| w.as_str() == "*") {
         WordPattern::Any
     } else {
-        WordPattern::OneOf(alts.into_iter().cloned().collect())
+        WordPattern::OneOf(leak(alts.iter().map(|w| leak_str(w).as_bytes()).collect()))
     }
 }

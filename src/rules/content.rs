@@ -60,10 +60,10 @@ impl Content {
     }
 }
 
-fn values<'a>(cl: &'a CommandLine, names: &'a [String]) -> impl Iterator<Item = &'a [u8]> {
+fn values<'a>(cl: &'a CommandLine, names: &'a [&[u8]]) -> impl Iterator<Item = &'a [u8]> {
     cl.flags
         .iter()
-        .filter(move |f| names.iter().any(|n| n.as_bytes() == f.name))
+        .filter(move |f| names.contains(&f.name))
         .filter_map(|f| f.value)
 }
 
@@ -111,11 +111,8 @@ pub fn sql(cl: &CommandLine, spec: &ContentSpec, inputs: &dyn Inputs) -> Content
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::borrow::Cow;
     use std::ffi::OsString;
-
-    fn strings(words: &[&str]) -> Vec<String> {
-        words.iter().map(|w| w.to_string()).collect()
-    }
 
     struct Files;
     impl Inputs for Files {
@@ -135,9 +132,9 @@ mod tests {
 
     fn curl() -> ContentSpec {
         ContentSpec {
-            payload_data: strings(&["-d", "--data"]),
-            payload_raw: strings(&["--data-raw"]),
-            payload_urlencode: strings(&["--data-urlencode"]),
+            payload_data: Cow::Borrowed(&[b"-d", b"--data"]),
+            payload_raw: Cow::Borrowed(&[b"--data-raw"]),
+            payload_urlencode: Cow::Borrowed(&[b"--data-urlencode"]),
             ..Default::default()
         }
     }
@@ -148,7 +145,7 @@ mod tests {
         spec: &ContentSpec,
     ) -> Content {
         let args: Vec<OsString> = line.iter().map(OsString::from).collect();
-        let flags: Vec<&[u8]> = spec.flags().map(str::as_bytes).collect();
+        let flags: Vec<&[u8]> = spec.flags().collect();
         let cl = CommandLine::parse(&args, &flags);
         f(&cl, spec, &Files)
     }
@@ -202,8 +199,8 @@ mod tests {
     #[test]
     fn sql_comes_from_text_and_file_flags() {
         let spec = ContentSpec {
-            sql_text: strings(&["-c"]),
-            sql_file: strings(&["-f"]),
+            sql_text: Cow::Borrowed(&[b"-c"]),
+            sql_file: Cow::Borrowed(&[b"-f"]),
             ..Default::default()
         };
         let c = content(&["-c", "DROP TABLE t", "-f", "-", "db"], sql, &spec);

@@ -55,9 +55,9 @@ pub fn decide(
         .flat_map(|p| &p.rules)
         .filter(|r| r.matches(&call))
         .map(|r| MatchedRule {
-            id: r.id.clone(),
+            id: r.id.to_string(),
             action: r.action,
-            reason: r.reason.clone(),
+            reason: r.reason.to_string(),
             source: source_label(&r.source),
             challenge: r.challenge,
             target: r

@@ -4,26 +4,12 @@
 use super::call::Call;
 use super::compiled::{Conditions, Matcher, Pattern, Rule, WordPattern};
 use regex::bytes::Regex;
-use std::sync::Mutex;
 
 impl Conditions {
     pub fn holds(&self, call: &Call) -> bool {
         self.all.iter().all(|m| m.holds(call))
             && !self.unless.as_ref().is_some_and(|u| u.holds(call))
     }
-}
-
-/// Regexes compiled so far in this process, by source: rules that share a pattern (the curl
-/// pack's Railway URL in four rules) compile it once. Compiling one can take milliseconds.
-fn compile_shared(source: &str) -> Option<Regex> {
-    static COMPILED: Mutex<Vec<(String, Option<Regex>)>> = Mutex::new(Vec::new());
-    let mut compiled = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, re)) = compiled.iter().find(|(s, _)| s == source) {
-        return re.clone();
-    }
-    let re = Regex::new(source).ok();
-    compiled.push((source.to_string(), re.clone()));
-    re
 }
 
 impl Pattern {
@@ -43,13 +29,13 @@ impl Pattern {
     }
 
     fn may_match(&self, haystack: &[u8]) -> bool {
-        self.required.as_ref().is_none_or(|r| r.may_match(haystack))
+        self.required.is_none_or(|r| r.may_match(haystack))
     }
 
     /// Compiled on first use; `None` if it does not compile.
     fn regex(&self) -> Option<&Regex> {
         self.compiled
-            .get_or_init(|| compile_shared(&self.source))
+            .get_or_init(|| Regex::new(self.source).ok())
             .as_ref()
     }
 }
@@ -62,14 +48,14 @@ impl Matcher {
                 patterns.len() <= cl.words.len()
                     && patterns.iter().zip(&cl.words).all(|(p, w)| match p {
                         WordPattern::Any => true,
-                        WordPattern::OneOf(alts) => alts.iter().any(|a| a.as_bytes() == *w),
+                        WordPattern::OneOf(alts) => alts.iter().any(|a| a == w),
                     })
             }
-            Matcher::Flags(names) => names.iter().any(|n| cl.has_flag(n.as_bytes())),
+            Matcher::Flags(names) => names.iter().any(|n| cl.has_flag(n)),
             Matcher::FlagValue { flags, regex } => cl
                 .flags
                 .iter()
-                .any(|f| named(flags, f.name) && f.value.is_some_and(|v| regex.is_match(v))),
+                .any(|f| flags.contains(&f.name) && f.value.is_some_and(|v| regex.is_match(v))),
             Matcher::Arg(regex) => cl.args.iter().any(|a| regex.is_match(a)),
             Matcher::Args(regex) => regex.is_match(&cl.joined),
             Matcher::Env(vars) => vars
@@ -100,7 +86,8 @@ impl Rule {
     pub fn target(&self, call: &Call) -> Option<Vec<u8>> {
         let cl = &call.line;
         let by_flag = cl.flags.iter().find_map(|f| {
-            named(&self.target_flags, f.name)
+            self.target_flags
+                .contains(&f.name)
                 .then_some(f.value)
                 .flatten()
         });
@@ -111,7 +98,8 @@ impl Rule {
             Matcher::Arg(p) => cl.args.iter().find_map(|a| p.target(a)),
             Matcher::Args(p) => p.target(&cl.joined),
             Matcher::FlagValue { flags, regex } => cl.flags.iter().find_map(|f| {
-                named(flags, f.name)
+                flags
+                    .contains(&f.name)
                     .then(|| f.value.and_then(|v| regex.target(v)))
                     .flatten()
             }),
@@ -120,15 +108,11 @@ impl Rule {
     }
 }
 
-/// `name` is one of `flags`.
-fn named(flags: &[String], name: &[u8]) -> bool {
-    flags.iter().any(|f| f.as_bytes() == name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::command::CommandLine;
+    use crate::rules::compiled::leak;
     use std::ffi::OsString;
 
     fn cl<'a>(args: &'a [OsString], env: &'a [(OsString, OsString)]) -> Call<'a> {
@@ -139,31 +123,27 @@ mod tests {
         s.split(' ').map(OsString::from).collect()
     }
 
-    fn one_of(words: &[&str]) -> WordPattern {
-        WordPattern::OneOf(strings(words))
-    }
-
-    fn strings(words: &[&str]) -> Vec<String> {
-        words.iter().map(|w| w.to_string()).collect()
+    fn one_of(words: &[&'static str]) -> WordPattern {
+        WordPattern::OneOf(leak(words.iter().map(|w| w.as_bytes()).collect()))
     }
 
     #[test]
     fn command_is_a_prefix_of_the_words_with_alternatives_and_wildcards() {
-        let m = Matcher::Command(vec![
+        let m = Matcher::Command(leak(vec![
             one_of(&["volume", "volumes"]),
             one_of(&["delete", "rm"]),
-        ]);
+        ]));
         assert!(m.holds(&cl(&os("volumes -e prod rm -v pg extra"), &[])));
         assert!(!m.holds(&cl(&os("volume list"), &[])));
         assert!(!m.holds(&cl(&os("volume"), &[])));
-        let any = Matcher::Command(vec![WordPattern::Any, one_of(&["delete"])]);
+        let any = Matcher::Command(leak(vec![WordPattern::Any, one_of(&["delete"])]));
         assert!(any.holds(&cl(&os("bucket delete"), &[])));
     }
 
     #[test]
     fn flag_value_tests_only_the_named_flags() {
         let m = Matcher::FlagValue {
-            flags: strings(&["-e"]),
+            flags: &[b"-e"],
             regex: Pattern::lazy("(?i)^prod"),
         };
         assert!(m.holds(&cl(&os("up -e Production"), &[])));
@@ -174,11 +154,11 @@ mod tests {
     #[test]
     fn unless_vetoes_the_rule() {
         let c = Conditions {
-            all: vec![Matcher::Command(vec![one_of(&["down"])])],
-            unless: Some(Box::new(Conditions {
-                all: vec![Matcher::Flags(strings(&["--help", "-h"]))],
+            all: leak(vec![Matcher::Command(leak(vec![one_of(&["down"])]))]),
+            unless: Some(Box::leak(Box::new(Conditions {
+                all: leak(vec![Matcher::Flags(&[b"--help", b"-h"])]),
                 unless: None,
-            })),
+            }))),
         };
         assert!(c.holds(&cl(&os("down"), &[])));
         assert!(!c.holds(&cl(&os("down --help"), &[])));
@@ -186,10 +166,10 @@ mod tests {
 
     #[test]
     fn env_requires_every_variable_to_be_set_and_match() {
-        let m = Matcher::Env(vec![(
-            "RAILWAY_ENVIRONMENT".to_string(),
+        let m = Matcher::Env(leak(vec![(
+            "RAILWAY_ENVIRONMENT",
             Pattern::lazy("(?i)prod"),
-        )]);
+        )]));
         let env = [(
             OsString::from("RAILWAY_ENVIRONMENT"),
             OsString::from("PROD"),
@@ -208,7 +188,7 @@ mod tests {
     }
 
     fn patterns<'a>(c: &'a Conditions, out: &mut Vec<&'a Pattern>) {
-        for m in &c.all {
+        for m in c.all {
             match m {
                 Matcher::FlagValue { regex, .. } => out.push(regex),
                 Matcher::Arg(p) | Matcher::Args(p) | Matcher::Payload(p) => out.push(p),
@@ -216,7 +196,7 @@ mod tests {
                 _ => {}
             }
         }
-        if let Some(u) = &c.unless {
+        if let Some(u) = c.unless {
             patterns(u, out);
         }
     }
@@ -256,11 +236,9 @@ mod tests {
             }
             for p in pats {
                 checked += 1;
-                let Some(required) = &p.required else {
-                    continue;
-                };
+                let Some(required) = p.required else { continue };
                 with_literals += 1;
-                let re = Regex::new(&p.source).unwrap();
+                let re = Regex::new(p.source).unwrap();
                 for h in &variants {
                     if re.is_match(h.as_bytes()) {
                         assert!(

@@ -12,6 +12,7 @@ pub mod compiled;
 pub mod content;
 pub mod decision;
 pub mod diagnostic;
+pub mod emit;
 pub mod matcher;
 pub mod model;
 pub mod prefilter;
@@ -38,21 +39,13 @@ pub struct RuleSet {
 
 impl RuleSet {
     pub fn packs_for<'a>(&'a self, tool: &'a str) -> impl Iterator<Item = &'a Pack> + 'a {
-        self.packs
-            .iter()
-            .filter(move |p| p.tools.iter().any(|t| t == tool))
+        self.packs.iter().filter(move |p| p.tools.contains(&tool))
     }
 
     /// Flags that take a value for `tool`, from every pack that names it.
     pub fn value_flags<'a>(&'a self, tool: &'a str) -> Vec<&'a [u8]> {
         self.packs_for(tool)
-            .flat_map(|p| {
-                p.value_flags
-                    .iter()
-                    .map(String::as_str)
-                    .chain(p.content.flags())
-            })
-            .map(str::as_bytes)
+            .flat_map(|p| p.value_flags.iter().copied().chain(p.content.flags()))
             .collect()
     }
 
@@ -67,14 +60,14 @@ impl RuleSet {
 
     /// The environment variables `tool`'s rules test (`env:`, under `unless` too): all a
     /// decision reads of the environment.
-    pub fn env_names<'a>(&'a self, tool: &'a str) -> Vec<&'a str> {
-        fn walk<'a>(c: &'a compiled::Conditions, out: &mut Vec<&'a str>) {
-            for m in &c.all {
+    pub fn env_names(&self, tool: &str) -> Vec<&'static str> {
+        fn walk(c: &compiled::Conditions, out: &mut Vec<&'static str>) {
+            for m in c.all {
                 if let compiled::Matcher::Env(vars) = m {
-                    out.extend(vars.iter().map(|(name, _)| name.as_str()));
+                    out.extend(vars.iter().map(|(name, _)| *name));
                 }
             }
-            if let Some(u) = &c.unless {
+            if let Some(u) = c.unless {
                 walk(u, out);
             }
         }
@@ -92,7 +85,7 @@ impl RuleSet {
             .packs
             .iter()
             .filter(|p| with_opt_in || !p.opt_in)
-            .flat_map(|p| p.tools.iter().map(String::as_str))
+            .flat_map(|p| p.tools.iter().copied())
             .collect();
         tools.sort_unstable();
         tools.dedup();

@@ -54,7 +54,7 @@ pub fn fold(bytes: &[u8]) -> Cow<'_, [u8]> {
 
 /// What every match of a pattern contains, folded: one of `any_of`, at the start of the
 /// haystack when `at_start` (the pattern begins with `^`), anywhere otherwise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Required<L> {
     pub at_start: bool,
     pub any_of: L,

@@ -31,7 +31,7 @@ const SETTLE_SECS: i64 = 3;
 const MAX_INDEX_BYTES: u64 = 1 << 20;
 
 /// What stat says of a file or directory: every field a change to it moves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     dev: u64,
     ino: u64,
@@ -62,6 +62,12 @@ impl Stamp {
     /// before the stat): any later change gets a timestamp this one cannot have.
     fn settled(&self, now: i64) -> bool {
         self.mtime.0.max(self.ctime.0) < now - SETTLE_SECS
+    }
+
+    /// Whether a cache may record something read at this stat: a regular file of the user's
+    /// own (`euid`), settled (`settled`) at `now`.
+    pub fn vouchable(&self, now: i64, euid: u32) -> bool {
+        self.is_regular_file() && self.uid == euid && self.settled(now)
     }
 
     fn is_regular_file(&self) -> bool {
