@@ -10,12 +10,12 @@
 # ratio is a variant's added cost over direct, divided by the bare shim's:
 #   direct       the tool itself
 #   bare shim    a static C program that walks PATH past its own directory and execs: the floor
-#   guard        the binary scripts/install builds (a static PIE on Linux/glibc), bundled packs
+#   guard        the binary scripts/install builds (static, non-PIE on Linux/glibc), bundled packs
 #   +3 files     the same, with three user rule files, one of them for railway (a team's own rules)
-#   +3, no index the same with no index of the user files to be had
+#   +3, no cache the same with no cache of the user files to be had (index, compiled packs)
 #   +10x others  ten user files for other tools holding 10x the bundled rules
-#   +10x, no idx the same with no index to be had
-#   non-PIE      the same build linked at a fixed address (the ASLR trade-off, measured)
+#   +10x, no cch the same with no cache to be had
+#   static PIE   the same build position-independent (the ASLR trade-off, measured)
 #   dynamic      a plain `cargo build --release`
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,11 +26,12 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 
 # The three builds, each into its own target directory so none relinks another.
 static=(--target "$host")
-RUSTFLAGS="-C target-feature=+crt-static" cargo build --release --locked --quiet "${static[@]}"
-cp "target/$host/release/guard" "$work/guard"
 RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
-    cargo build --release --locked --quiet "${static[@]}" --target-dir target/bench-nonpie
-cp "target/bench-nonpie/$host/release/guard" "$work/guard-nonpie"
+    cargo build --release --locked --quiet "${static[@]}"
+cp "target/$host/release/guard" "$work/guard"
+RUSTFLAGS="-C target-feature=+crt-static" \
+    cargo build --release --locked --quiet "${static[@]}" --target-dir target/bench-pie
+cp "target/bench-pie/$host/release/guard" "$work/guard-pie"
 cargo build --release --locked --quiet
 cp target/release/guard "$work/guard-dynamic"
 # Every binary runs from a copy, as `cargo install` leaves it: the kernel caches a file the
@@ -64,7 +65,7 @@ int main(int argc, char **argv) {
 C
 gcc -O2 -static -o "$work/bare/bare-shim" "$work/bare.c"
 ln -s bare-shim "$work/bare/railway"
-for v in guard guard-nonpie guard-dynamic; do
+for v in guard guard-pie guard-dynamic; do
     mkdir -p "$work/$v-shims"
     ln -s "$work/$v" "$work/$v-shims/railway"
 done
@@ -179,13 +180,13 @@ variant direct "$work/bin/railway" "PATH=$tail"
 variant "bare shim" "$work/bare/railway" "PATH=$work/bare:$tail"
 variant guard "$work/guard-shims/railway" "$(through guard "$work/none" "$work/cache-none")"
 variant "+3 files" "$work/guard-shims/railway" "$(through guard "$work/common" "$work/cache-common")"
-variant "+3, no index" "$work/guard-shims/railway" "$(through guard "$work/common" /dev/null/none)"
+variant "+3, no cache" "$work/guard-shims/railway" "$(through guard "$work/common" /dev/null/none)"
 variant "+10x others" "$work/guard-shims/railway" "$(through guard "$work/tenx" "$work/cache-tenx")"
-variant "+10x, no idx" "$work/guard-shims/railway" "$(through guard "$work/tenx" /dev/null/none)"
-variant non-PIE "$work/guard-nonpie-shims/railway" "$(through guard-nonpie "$work/none" "$work/cache-none")"
+variant "+10x, no cch" "$work/guard-shims/railway" "$(through guard "$work/tenx" /dev/null/none)"
+variant "static PIE" "$work/guard-pie-shims/railway" "$(through guard-pie "$work/none" "$work/cache-none")"
 variant dynamic "$work/guard-dynamic-shims/railway" "$(through guard-dynamic "$work/none" "$work/cache-none")"
 
-# Warm up: each variant once. The index of user rule files vouches only for files older than
+# Warm up: each variant once. The cache of user rule files vouches only for files older than
 # its settling time (3 s), so it is written on the first call after that.
 sleep 4
 "$work/interleave" 3 "${args[@]}" > /dev/null

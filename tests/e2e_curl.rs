@@ -48,7 +48,8 @@ fn the_incident_curl_call_is_refused_and_the_server_sees_nothing() {
         "{}",
         stderr(&out)
     );
-    std::thread::sleep(std::time::Duration::from_millis(200));
+    // guard refused in the shim process itself, which has exited: a request it let through
+    // would already have reached the server, so there is nothing to wait for.
     assert_eq!(
         count.load(Ordering::SeqCst),
         0,
