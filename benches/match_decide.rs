@@ -9,6 +9,7 @@ use guard::rules::decision::decide;
 use std::ffi::OsString;
 use std::hint::black_box;
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 fn no_user_layers() -> Dirs {
     Dirs::rooted(&PathBuf::from("/nonexistent/guard-bench"))
@@ -25,9 +26,9 @@ fn args(line: &str) -> Vec<OsString> {
 fn bench(c: &mut Criterion) {
     let dirs = no_user_layers();
     c.bench_function("load railway rules", |b| {
-        b.iter(|| load(black_box(&dirs), Scope::Tool("railway")).unwrap())
+        b.iter(|| load(black_box(&dirs), Scope::Tool("railway"), SystemTime::now()).unwrap())
     });
-    let (rules, _) = load(&dirs, Scope::Tool("railway")).unwrap();
+    let (rules, _) = load(&dirs, Scope::Tool("railway"), SystemTime::now()).unwrap();
     for line in [
         "status",
         "volume -e production delete -v pg-data",

@@ -65,6 +65,17 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// A shim whose real tool is not on PATH (exit 127, as a shell's "command not found").
+impl From<crate::resolve::NotFound> for Error {
+    fn from(e: crate::resolve::NotFound) -> Error {
+        let tool = e.tool.clone();
+        Error::with_code(
+            exit::NOT_FOUND,
+            format!("{e}\nhint: install {tool}, or `guard uninstall {tool}` to remove the shim"),
+        )
+    }
+}
+
 /// Rules that do not load refuse whatever needed them.
 impl From<crate::layers::LoadError> for Error {
     fn from(e: crate::layers::LoadError) -> Error {

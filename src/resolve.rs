@@ -11,6 +11,8 @@ pub struct NotFound {
     pub shim_dir: PathBuf,
 }
 
+impl std::error::Error for NotFound {}
+
 impl std::fmt::Display for NotFound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(

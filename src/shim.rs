@@ -10,7 +10,6 @@ use crate::config::Config;
 use crate::display::{matched_rules, tool_line};
 use crate::error::Error;
 use crate::exec::{MAX_DEPTH, current_depth, exec_real_tool};
-use crate::exit;
 use crate::layers::{Scope, load};
 use crate::paths::Dirs;
 use crate::resolve::{real_tool_path, running_guard};
@@ -44,17 +43,10 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> Error {
     let path_var = std::env::var_os("PATH");
     let real = match real_tool_path(tool, path_var.as_deref(), &shim_dir, &guard_exe) {
         Ok(real) => real,
-        Err(e) => {
-            return Error::with_code(
-                exit::NOT_FOUND,
-                format!(
-                    "{e}\nhint: install {tool}, or `guard uninstall {tool}` to remove the shim"
-                ),
-            );
-        }
+        Err(e) => return Error::from(e),
     };
     let cwd = std::env::current_dir().unwrap_or_default();
-    let (rules, config) = match load(&dirs, Scope::Tool(tool)) {
+    let (rules, config) = match load(&dirs, Scope::Tool(tool), now) {
         Ok(loaded) => loaded,
         Err(e) => {
             // Recorded too (best effort: the command is refused either way).

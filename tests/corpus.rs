@@ -14,7 +14,8 @@ use std::path::Path;
 fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
     let nowhere = Path::new("/nonexistent/guard-corpus");
     let dirs = Dirs::rooted(nowhere);
-    let (rules, _) = load(&dirs, Scope::All).expect("bundled packs load");
+    let (rules, _) =
+        load(&dirs, Scope::All, std::time::SystemTime::now()).expect("bundled packs load");
     let host = Host::for_examples(false);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let mut files: Vec<_> = std::fs::read_dir(&dir)

@@ -16,7 +16,7 @@ fn decided(line: &str) -> (Action, Vec<String>) {
     let nowhere = Path::new("/nonexistent/guard-where-others-fail");
     let dirs = Dirs::rooted(nowhere);
     let words = shlex::split(line).unwrap();
-    let (rules, _) = load(&dirs, Scope::Tool(&words[0])).unwrap();
+    let (rules, _) = load(&dirs, Scope::Tool(&words[0]), std::time::SystemTime::now()).unwrap();
     let args: Vec<OsString> = words[1..].iter().map(OsString::from).collect();
     let d = decide(&rules, &words[0], &args, &[], &Host::for_examples(false));
     (d.action, d.rules.into_iter().map(|r| r.id).collect())

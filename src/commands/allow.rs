@@ -35,7 +35,7 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
              Run `guard allow` yourself, in your own terminal."
         ))
     })?;
-    let (rules, config) = load(dirs, Scope::All)?;
+    let (rules, config) = load(dirs, Scope::All, now())?;
     let secret = match passphrase::source(dirs, &config) {
         Source::Broken(why) => return Err(Error::refused(format!("allow: refused: {why}"))),
         Source::Hash(h, _) => Some(h),

@@ -16,7 +16,7 @@ pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: 
     let tool = tool_os.to_str().ok_or_else(|| {
         Error::usage(format!("explain: tool name {tool_os:?} is not valid UTF-8"))
     })?;
-    let (rules, _) = load(dirs, Scope::Tool(tool))?;
+    let (rules, _) = load(dirs, Scope::Tool(tool), crate::state::now())?;
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let decision = decide(
         &rules,

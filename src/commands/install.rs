@@ -11,7 +11,7 @@ pub fn install(dirs: &Dirs, shim_dir: &Path, tools: &[String], all: bool) -> any
     let guard_exe = guard_exe()?;
     let path_var = std::env::var_os("PATH");
     let tools: Vec<String> = if all {
-        let (rules, _) = load(dirs, Scope::All)?;
+        let (rules, _) = load(dirs, Scope::All, crate::state::now())?;
         rules
             .tools(false)
             .into_iter()

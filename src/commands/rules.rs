@@ -7,7 +7,7 @@ use serde_json::json;
 
 pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool, markdown: bool) -> Result {
     let scope = tool.map_or(Scope::All, Scope::Tool);
-    let (set, _) = load(dirs, scope)?;
+    let (set, _) = load(dirs, scope, crate::state::now())?;
     if markdown {
         print!("{}", markdown_table(&set));
         return Ok(());

@@ -18,6 +18,7 @@ use pack_cache::PackCache;
 use std::ffi::OsStr;
 use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 use tools_line::tools_line;
 
 /// Which packs to load: the shim needs one tool's; `rules`, `lint` and `install --all` need all.
@@ -51,8 +52,9 @@ impl std::fmt::Display for LoadError {
 }
 
 /// Load for the shim and every command that decides: errors (not warnings) refuse.
-pub fn load(dirs: &Dirs, scope: Scope) -> Result<(RuleSet, Config), LoadError> {
-    let (set, config, diags) = load_with_diagnostics(dirs, scope, &[]);
+/// `now` is the call's one reading of the clock: the cache judges stats by it.
+pub fn load(dirs: &Dirs, scope: Scope, now: SystemTime) -> Result<(RuleSet, Config), LoadError> {
+    let (set, config, diags) = load_with_diagnostics(dirs, scope, &[], now);
     let errors: Vec<Diagnostic> = diags.into_iter().filter(Diagnostic::is_error).collect();
     if errors.is_empty() {
         Ok((set, config))
@@ -67,6 +69,7 @@ pub fn load_with_diagnostics(
     dirs: &Dirs,
     scope: Scope,
     extra: &[PathBuf],
+    now: SystemTime,
 ) -> (RuleSet, Config, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut packs = Vec::new();
@@ -94,7 +97,7 @@ pub fn load_with_diagnostics(
         packs.extend(compile_file(&file, scope, &mut diags));
     }
     match scope {
-        Scope::Tool(tool) => user_layer_for(tool, dirs, true, &mut packs, &mut diags),
+        Scope::Tool(tool) => user_layer_for(tool, dirs, now, true, &mut packs, &mut diags),
         Scope::All => {
             for file in rule_files(&dirs.user_rules(), &mut diags) {
                 packs.extend(compile_file(&file, scope, &mut diags));
@@ -162,6 +165,7 @@ fn rule_names(dir: &Path) -> std::io::Result<Vec<Vec<u8>>> {
 fn user_layer_for(
     tool: &str,
     dirs: &Dirs,
+    now: SystemTime,
     trust_listing: bool,
     packs: &mut Vec<Pack>,
     diags: &mut Vec<Diagnostic>,
@@ -172,8 +176,9 @@ fn user_layer_for(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
         Err(e) => return diags.push(Diagnostic::unreadable(&dir, &e)),
     };
-    // Before any stat the index judges by it (`Stamp::settled`).
-    let now = index::now_secs();
+    let now_time = now;
+    // Read before any stat the cache judges by it (`Stamp::settled`).
+    let now = i64::try_from(crate::state::unix_secs(now)).unwrap_or(i64::MAX);
     let reported = diags.len();
     let euid = nix::unistd::geteuid().as_raw();
     let dir_stamp = nix::sys::stat::fstat(&dir_fd).ok().map(|st| Stamp::of(&st));
@@ -206,7 +211,7 @@ fn user_layer_for(
             // Listed by the index yet gone: list the directory itself.
             Err(nix::errno::Errno::ENOENT) if from_index => {
                 diags.truncate(reported);
-                return user_layer_for(tool, dirs, false, packs, diags);
+                return user_layer_for(tool, dirs, now_time, false, packs, diags);
             }
             Err(_) => None,
         };

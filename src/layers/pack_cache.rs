@@ -10,7 +10,7 @@
 use super::index::Stamp;
 use crate::rules::Pack;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What an entry was made from: the rule file (directory, name) and its stat then.
 #[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,31 +76,6 @@ impl PackCache {
             return;
         };
         bytes.extend_from_slice(&pack.to_bytes());
-        let _ = write_private(&self.dir, &self.path(name), &bytes);
+        let _ = crate::state::write_cache(&self.path(name), &bytes);
     }
-}
-
-/// Write `bytes` to `path` through a temporary file renamed over it (mode 0600, in a 0700
-/// directory), so a reader sees the old entry or the new one. Not synced: a lost entry is
-/// only recompiled.
-fn write_private(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    let tmp = dir.join(format!(".{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
 }

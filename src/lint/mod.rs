@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 /// Lint every layer guard would load: bundled packs, /etc/guard, the user's rules and configs.
 pub fn lint_layers(dirs: &Dirs) -> Vec<Diagnostic> {
-    let (set, _, mut diags) = load_with_diagnostics(dirs, Scope::All, &[]);
+    let (set, _, mut diags) = load_with_diagnostics(dirs, Scope::All, &[], crate::state::now());
     semantic_checks(&set, &mut diags);
     for d in &set.disabled {
         if !set

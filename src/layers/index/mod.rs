@@ -107,13 +107,6 @@ impl Stamp {
     }
 }
 
-/// The seconds since the epoch, for `Stamp::settled`. Taken before any stat it judges.
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// One directory's index: its listing (while the directory is unchanged) and its files'
 /// tools. Parsed, it keeps the index's text and points into it: a shim call reads it on
 /// every call, and copying each name and tool out cost more than the stats it saves.
@@ -233,26 +226,7 @@ impl Index {
     /// Replace the index at `path` (mode 0600): written beside it, then renamed over it, so a
     /// reader sees the old index or the new one. Not synced: a lost index is only rebuilt.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        use std::io::Write as _;
-        use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
-        let dir = path.parent().unwrap_or(Path::new("."));
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-        let tmp = dir.join(format!(".rules-index.{}.tmp", std::process::id()));
-        let written = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .and_then(|mut f| f.write_all(&self.render()))
-            .and_then(|()| std::fs::rename(&tmp, path));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        written
+        crate::state::write_cache(path, &self.render())
     }
 }
 
