@@ -17,11 +17,7 @@ rules:
 "#;
 
 fn sandbox() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.fake_tool("tool");
-    sb.user_rules("deny.yaml", DENY);
-    sb.install(&["tool"]);
-    sb
+    Sandbox::guarding("tool").with_rules("deny.yaml", DENY)
 }
 
 fn guard_on_pty(sb: &Sandbox, args: &[&str]) -> rexpect::session::PtySession {

@@ -28,11 +28,7 @@ rules:
 "#;
 
 fn sandbox() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.fake_tool("tool");
-    sb.user_rules("confirm.yaml", CONFIRM);
-    sb.install(&["tool"]);
-    sb
+    Sandbox::guarding("tool").with_rules("confirm.yaml", CONFIRM)
 }
 
 /// `sh -c SCRIPT` on a pty, in the sandbox: the shim's stdin can then differ from its terminal.

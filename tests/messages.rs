@@ -4,10 +4,7 @@
 use crate::sandbox::{Sandbox, assert_golden, stdout};
 
 fn railway() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.fake_tool("railway");
-    sb.install(&["railway"]);
-    sb
+    Sandbox::guarding("railway")
 }
 
 #[test]

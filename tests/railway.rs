@@ -5,10 +5,7 @@ use crate::sandbox::{Sandbox, stderr};
 use assert_cmd::prelude::*;
 
 fn railway() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.fake_tool("railway");
-    sb.install(&["railway"]);
-    sb
+    Sandbox::guarding("railway")
 }
 
 fn assert_refused(sb: &Sandbox, line: &str, rule: &str) {

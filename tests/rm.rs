@@ -5,10 +5,7 @@ use crate::sandbox::{Sandbox, stderr};
 use assert_cmd::prelude::*;
 
 fn sandbox() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.fake_tool("rm");
-    sb.install(&["rm"]);
-    sb
+    Sandbox::guarding("rm")
 }
 
 #[test]

@@ -43,11 +43,9 @@ rules:
 
 /// A sandbox with a railway rule file and a kubectl one, old enough to be indexed.
 fn settled_sandbox() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.fake_tool("railway");
-    sb.install(&["railway"]);
-    sb.user_rules("railway.yaml", RAILWAY);
-    sb.user_rules("kubectl.yaml", KUBECTL);
+    let sb = Sandbox::guarding("railway")
+        .with_rules("railway.yaml", RAILWAY)
+        .with_rules("kubectl.yaml", KUBECTL);
     // The index trusts only files changed more than 3 s before the call (see `rules::index`).
     std::thread::sleep(Duration::from_secs(4));
     sb
@@ -213,10 +211,7 @@ fn a_corrupt_or_foreign_cache_entry_is_ignored() {
     );
     // Another file's entry put in its place, then garbage: each is a miss, and the rules
     // are read from the file again.
-    let other = Sandbox::new();
-    other.fake_tool("railway");
-    other.install(&["railway"]);
-    other.user_rules("railway.yaml", RAILWAY_NOW_STATUS);
+    let other = Sandbox::guarding("railway").with_rules("railway.yaml", RAILWAY_NOW_STATUS);
     std::thread::sleep(Duration::from_secs(4));
     other.run("railway").arg("down").output().unwrap();
     let foreign = std::fs::read_dir(other.path("cache/guard/packs"))

@@ -27,6 +27,20 @@ impl Sandbox {
         sb
     }
 
+    /// A sandbox with a fake `tool` (see `fake_tool`) behind its installed shim.
+    pub fn guarding(tool: &str) -> Sandbox {
+        let sb = Sandbox::new();
+        sb.fake_tool(tool);
+        sb.install(&[tool]);
+        sb
+    }
+
+    /// This sandbox with a user rule file `name` holding `yaml`.
+    pub fn with_rules(self, name: &str, yaml: &str) -> Sandbox {
+        self.user_rules(name, yaml);
+        self
+    }
+
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.path().join(rel)
     }

@@ -19,11 +19,7 @@ rules:
 "#;
 
 fn sandbox_with_tool() -> Sandbox {
-    let sb = Sandbox::new();
-    sb.fake_tool("tool");
-    sb.user_rules("test.yaml", DENY_DROP);
-    sb.install(&["tool"]);
-    sb
+    Sandbox::guarding("tool").with_rules("test.yaml", DENY_DROP)
 }
 
 #[test]
