@@ -79,7 +79,7 @@ impl From<crate::resolve::NotFound> for Error {
 /// Rules that do not load refuse whatever needed them.
 impl From<crate::layers::LoadError> for Error {
     fn from(e: crate::layers::LoadError) -> Error {
-        Error::refused(format!("refused: {e}"))
+        Error::refused(crate::display::escape_lines(&format!("refused: {e}")))
     }
 }
 

@@ -7,7 +7,7 @@ use crate::approval::prompt::Tty;
 use crate::approval::{Approval, confirm_on_tty};
 use crate::audit::{self, Approver, Logged, Outcome};
 use crate::config::Config;
-use crate::display::{matched_rules, tool_line};
+use crate::display::{escape_bytes, escape_lines, matched_rules, tool_line};
 use crate::error::Error;
 use crate::exec::{MAX_DEPTH, current_depth, exec_real_tool};
 use crate::layers::{Scope, load};
@@ -18,6 +18,7 @@ use crate::rules::decision::{Decision, decide};
 use crate::state::unix_secs;
 use crate::style::Style;
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
@@ -67,7 +68,7 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> Error {
             let mut entry = audit_entry(&unknown, &argv, &cwd, &env, &Err(refusal), now);
             entry.decision = Logged::Error;
             let _ = audit::append(&dirs.state, &entry);
-            return Error::refused(format!("{tool}: refused: {e}"));
+            return Error::refused(escape_lines(&format!("{tool}: refused: {e}")));
         }
     };
     let env = read_env(rules.env_names(tool));
@@ -162,7 +163,7 @@ fn seek_approval(
         &mut tty,
         decision,
         &command,
-        &cwd.display().to_string(),
+        &escape_bytes(cwd.as_os_str().as_bytes()),
         dirs,
         config,
     ) {
@@ -222,7 +223,7 @@ fn refusal_text(decision: &Decision, argv: &[OsString], refusal: &Refusal) -> St
         "{} {}\nguard: {}:\n{}{next}",
         style.paint("refused:", Style::RED),
         tool_line(&decision.tool, &argv[1..]),
-        refusal.why,
+        escape_lines(&refusal.why),
         matched_rules(decision),
     )
 }

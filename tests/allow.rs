@@ -300,3 +300,70 @@ fn a_pre_approval_binds_to_the_directory_given_with_cwd() {
         .success();
     assert_eq!(sb.runs("tool"), 1);
 }
+
+/// An argument that would redraw the terminal: erase the line, move up, print a harmless
+/// command in its place.
+const DISGUISED: &str = "pg\x1b[2K\x1b[1Arailway status";
+
+#[test]
+fn a_disguised_argument_is_shown_escaped_where_the_human_approves_it() {
+    let sb = sandbox();
+    let out = sb.run("tool").args(["drop", DISGUISED]).output().unwrap();
+    assert_eq!(out.status.code(), Some(126));
+    let err = stderr(&out);
+    assert!(
+        !err.contains('\x1b'),
+        "a raw escape reached the terminal: {err:?}"
+    );
+    assert!(
+        err.contains(r"tool drop $'pg\e[2K\e[1Arailway status'"),
+        "{err}"
+    );
+    let id = err
+        .split("guard allow ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    // The list `guard allow` shows, and its confirmation, on a real terminal.
+    let mut p = guard_on_pty(&sb, &["allow"]);
+    let (listed, _) = p.exp_regex("Type the id to approve").unwrap();
+    assert!(!listed.contains('\x1b'), "{listed:?}");
+    assert!(
+        listed.contains(r"$'pg\e[2K\e[1Arailway status'"),
+        "{listed}"
+    );
+    p.send_line(&id).unwrap();
+    let (prompt, _) = p.exp_regex("Type yes to allow it").unwrap();
+    assert!(!prompt.contains('\x1b'), "{prompt:?}");
+    assert!(
+        prompt.contains(r"$'pg\e[2K\e[1Arailway status'"),
+        "{prompt}"
+    );
+    p.send_line("no").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(pty_exit(&p), Some(126));
+    // And the audit log as `guard log` prints it.
+    let log = sb.guard().arg("log").output().unwrap();
+    assert!(!stdout(&log).contains('\x1b'), "{:?}", stdout(&log));
+    assert!(stdout(&log).contains(r"\e[2K"), "{}", stdout(&log));
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_pending_request_written_by_hand_is_shown_from_its_exact_bytes() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    // Whatever can write the state file chooses the stored text: guard shows the bytes.
+    let path = sb.path("state/guard/grants.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let forged = text.replace("\"tool drop\"", "\"tool status\\u001b[8m drop\"");
+    assert_ne!(text, forged);
+    std::fs::write(&path, forged).unwrap();
+    let mut p = guard_on_pty(&sb, &["allow", &id]);
+    let (prompt, _) = p.exp_regex("Type yes to allow it").unwrap();
+    assert!(prompt.contains("tool drop"), "{prompt}");
+    assert!(!prompt.contains("status"), "{prompt}");
+    p.send_line("no").unwrap();
+    p.exp_eof().unwrap();
+}

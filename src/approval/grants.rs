@@ -44,6 +44,21 @@ impl ExactCommand {
         unhex(&self.cwd_hex).map(|b| PathBuf::from(OsString::from_vec(b)))
     }
 
+    /// The command and its directory as a person must see them (`display`): rebuilt from
+    /// the exact bytes, not from the stored text, which whatever wrote the file chose.
+    pub fn shown(&self) -> (String, String) {
+        use crate::display::{escape, escape_bytes, tool_line};
+        let command = match self.args() {
+            Some(args) => tool_line(&self.tool, &args),
+            None => escape(&self.command).into_owned(),
+        };
+        let cwd = match self.cwd_path() {
+            Some(dir) => escape_bytes(dir.as_os_str().as_bytes()),
+            None => escape(&self.cwd).into_owned(),
+        };
+        (command, cwd)
+    }
+
     fn same(&self, other: &ExactCommand) -> bool {
         self.tool == other.tool && self.args_hex == other.args_hex && self.cwd_hex == other.cwd_hex
     }

@@ -7,6 +7,7 @@ pub mod passphrase;
 pub mod prompt;
 
 use crate::config::Config;
+use crate::display::escape;
 use crate::paths::Dirs;
 use crate::rules::Action;
 use crate::rules::decision::Decision;
@@ -37,7 +38,8 @@ pub fn challenge_for(decision: &Decision) -> (Challenge, Option<String>) {
         Challenge::Target => match confirm_rules
             .filter(|r| r.challenge == Challenge::Target)
             .find_map(|r| r.target.clone())
-            .filter(|t| !t.trim().is_empty())
+            // A target no one can type as shown (a control character) asks for a code.
+            .filter(|t| !t.trim().is_empty() && !t.chars().any(crate::display::hidden))
         {
             Some(t) => (Challenge::Target, Some(t)),
             None => (Challenge::Code, Some(code())),
@@ -86,10 +88,16 @@ pub fn confirm_on_tty(
     let _ = writeln!(
         text,
         "\r\nguard: {} wants to run:\r\n    {command}\r\n  in {cwd}\r",
-        decision.tool
+        escape(&decision.tool)
     );
     for r in &decision.rules {
-        let _ = writeln!(text, "  {:<7} {}: {}\r", r.action.as_str(), r.id, r.reason);
+        let _ = writeln!(
+            text,
+            "  {:<7} {}: {}\r",
+            r.action.as_str(),
+            escape(&r.id),
+            escape(&r.reason)
+        );
     }
     let secs = config.confirm_timeout.as_secs();
     let ask = match (&challenge, &expected) {

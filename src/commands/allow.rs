@@ -7,6 +7,7 @@ use crate::approval::grants::{ExactCommand, Grant, Store};
 use crate::approval::passphrase::{self, Source};
 use crate::approval::prompt::{Answer, Tty};
 use crate::cli::AllowArgs;
+use crate::display::escape;
 use crate::error::{Error, Result};
 use crate::layers::{Scope, load};
 use crate::paths::Dirs;
@@ -91,12 +92,10 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
         }
         (cmd, Some(id), p.rules)
     };
-    let mut text = format!(
-        "\r\nAllow this command to run:\r\n    {}\r\n  in {}\r\n",
-        cmd.command, cmd.cwd
-    );
+    let (shown, shown_cwd) = cmd.shown();
+    let mut text = format!("\r\nAllow this command to run:\r\n    {shown}\r\n  in {shown_cwd}\r\n");
     for r in &reasons {
-        text.push_str(&format!("  {r}\r\n"));
+        text.push_str(&format!("  {}\r\n", escape(r)));
     }
     text.push_str(&format!(
         "{} use(s), for {}. Type yes to allow it: ",
@@ -130,9 +129,7 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
         id
     })?;
     println!(
-        "granted {id}: {} in {} ({} use(s), until {})",
-        cmd.command,
-        cmd.cwd,
+        "granted {id}: {shown} in {shown_cwd} ({} use(s), until {})",
         req.uses,
         humantime::format_rfc3339_seconds(
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(expires)
@@ -148,10 +145,8 @@ fn pick(tty: &mut Tty, pending: &[crate::approval::grants::Pending]) -> Result<O
     }
     let mut text = String::from("Pending requests:\r\n");
     for p in pending {
-        text.push_str(&format!(
-            "  {}  {}  (in {})\r\n",
-            p.id, p.command.command, p.command.cwd
-        ));
+        let (command, cwd) = p.command.shown();
+        text.push_str(&format!("  {}  {command}  (in {cwd})\r\n", escape(&p.id)));
     }
     text.push_str("Type the id to approve (anything else cancels): ");
     tty.write(&text)?;
@@ -170,11 +165,10 @@ fn list(store: &Store) -> Result {
         println!("no live grants");
     }
     for g in &grants {
+        let (command, cwd) = g.command.shown();
         println!(
-            "{}  {}  in {}  ({} use(s) left, {} left)",
-            g.id,
-            g.command.command,
-            g.command.cwd,
+            "{}  {command}  in {cwd}  ({} use(s) left, {} left)",
+            escape(&g.id),
             g.uses_left,
             humantime::format_duration(std::time::Duration::from_secs(g.expires.saturating_sub(t)))
         );

@@ -8,6 +8,7 @@ use crate::resolve::real_tool_path;
 use crate::rules::decision::decide;
 use serde_json::json;
 use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt as _;
 
 pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: bool) -> Result {
     let tool_os = std::path::Path::new(&command[0])
@@ -55,7 +56,10 @@ pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: 
         }
     );
     match &real {
-        Some(p) => println!("real tool: {}", p.display()),
+        Some(p) => println!(
+            "real tool: {}",
+            crate::display::escape_bytes(p.as_os_str().as_bytes())
+        ),
         None => println!("real tool: not found on PATH"),
     }
     if !decision.rules.is_empty() {

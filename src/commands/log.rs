@@ -24,11 +24,14 @@ pub fn run(dirs: &Dirs, lines: usize, json: bool, denied: bool) -> anyhow::Resul
         let rules = if e.rules.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", e.rules.join(", "))
+            format!(" [{}]", crate::display::escape(&e.rules.join(", ")))
         };
         let approved = match &e.approved_by {
             Approver::None => String::new(),
-            by => format!(" (approved by {})", String::from(by.clone())),
+            by => format!(
+                " (approved by {})",
+                crate::display::escape(&String::from(by.clone()))
+            ),
         };
         println!(
             "{} {} {}{rules}{approved}",

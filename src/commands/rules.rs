@@ -1,5 +1,6 @@
 //! `guard rules`: every rule in effect, with the file it comes from.
 
+use crate::display::escape;
 use crate::error::Result;
 use crate::layers::{Scope, load};
 use crate::paths::Dirs;
@@ -27,9 +28,9 @@ pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool, markdown: bool) -> Resul
                 println!(
                     "{:<7} {:<40} {} ({})",
                     rule.action.as_str(),
-                    rule.id,
-                    rule.reason,
-                    rule.source
+                    escape(rule.id),
+                    escape(rule.reason),
+                    escape(&rule.source.to_string())
                 );
             }
         }

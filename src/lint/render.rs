@@ -1,6 +1,7 @@
 //! Lint output: compiler-style for people, a stable JSON array for scripts, and GitHub
 //! workflow commands for annotations on pull requests.
 
+use crate::display::escape;
 use crate::rules::diagnostic::{Diagnostic, Severity};
 use crate::style::Style;
 use std::fmt::Write as _;
@@ -19,16 +20,16 @@ pub fn human(
         let rule = d
             .rule
             .as_ref()
-            .map(|r| format!(" rule {r}:"))
+            .map(|r| format!(" rule {}:", escape(r)))
             .unwrap_or_default();
         let _ = writeln!(
             out,
             "{}{rule} {}",
             style.paint(&format!("{word}[{:?}]:", d.code), color),
-            style.bold(&d.message)
+            style.bold(&escape(&d.message))
         );
         let pad = " ".repeat(d.line.to_string().len());
-        let _ = writeln!(out, "{pad}--> {}:{}:{}", d.file, d.line, d.column);
+        let _ = writeln!(out, "{pad}--> {}:{}:{}", escape(&d.file), d.line, d.column);
         if let Some(line) = source(&d.file).and_then(|t| {
             t.lines()
                 .nth(d.line.saturating_sub(1) as usize)
@@ -38,12 +39,13 @@ pub fn human(
             let caret = " ".repeat(d.column.saturating_sub(1) as usize);
             let _ = writeln!(
                 out,
-                "{pad} |\n{n} | {line}\n{pad} | {caret}{}",
+                "{pad} |\n{n} | {}\n{pad} | {caret}{}",
+                escape(&line),
                 style.paint("^", color)
             );
         }
         if let Some(hint) = &d.hint {
-            let _ = writeln!(out, "{pad} = hint: {hint}");
+            let _ = writeln!(out, "{pad} = hint: {}", escape(hint));
         }
         out.push('\n');
     }

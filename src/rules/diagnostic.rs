@@ -55,10 +55,12 @@ pub enum Code {
 
 impl Code {
     pub fn severity(self) -> Severity {
-        if format!("{self:?}").starts_with('W') {
-            Severity::Warning
-        } else {
-            Severity::Error
+        use Code::*;
+        // Exhaustive: a new code must say which it is.
+        match self {
+            G001 | G002 | G003 | G004 | G005 | G006 | G007 | G008 | G009 | G010 | G011 | G012
+            | G013 => Severity::Error,
+            W101 | W102 | W103 | W104 | W105 | W106 => Severity::Warning,
         }
     }
 }
