@@ -17,6 +17,9 @@
 #   +10x, no cch the same with no cache to be had
 #   static PIE   the same build position-independent (the ASLR trade-off, measured)
 #   dynamic      a plain `cargo build --release`
+#
+# A release build keeps its state under the account's home whatever HOME says, so every call
+# measured here is recorded in your own audit log (~/.local/state/guard/audit.jsonl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 calls=${1:-3000}

@@ -16,18 +16,18 @@ rules:
     examples: ["tool drop"]
 "#;
 
-fn sandbox() -> Sandbox {
+pub(crate) fn sandbox() -> Sandbox {
     Sandbox::guarding("tool").with_rules("deny.yaml", DENY)
 }
 
-fn guard_on_pty(sb: &Sandbox, args: &[&str]) -> rexpect::session::PtySession {
+pub(crate) fn guard_on_pty(sb: &Sandbox, args: &[&str]) -> rexpect::session::PtySession {
     let mut cmd = sb.with_env(Command::new(assert_cmd::cargo::cargo_bin("guard")));
     cmd.args(args).current_dir(sb.root.path());
     pty(cmd)
 }
 
 /// Run the denied command without a terminal and return the pending id it prints.
-fn refused_pending_id(sb: &Sandbox) -> String {
+pub(crate) fn refused_pending_id(sb: &Sandbox) -> String {
     let out = sb.run("tool").arg("drop").output().unwrap();
     assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
     let err = stderr(&out);
@@ -108,7 +108,7 @@ fn a_wrong_answer_grants_nothing() {
     sb.run("tool").arg("drop").assert().code(126);
 }
 
-fn set_passphrase(sb: &Sandbox, secret: &str) {
+pub(crate) fn set_passphrase(sb: &Sandbox, secret: &str) {
     let mut p = guard_on_pty(sb, &["passphrase", "set"]);
     p.exp_string("New passphrase: ").unwrap();
     p.send_line(secret).unwrap();
@@ -122,7 +122,7 @@ fn set_passphrase(sb: &Sandbox, secret: &str) {
 fn with_a_passphrase_a_wrong_one_refuses_and_the_right_one_approves() {
     let sb = sandbox();
     set_passphrase(&sb, "correct horse battery");
-    let stored = std::fs::read_to_string(sb.path("config/guard/passphrase")).unwrap();
+    let stored = std::fs::read_to_string(sb.path("home/.config/guard/passphrase")).unwrap();
     assert!(stored.starts_with("$argon2id$") && !stored.contains("horse"));
     let id = refused_pending_id(&sb);
     let mut p = guard_on_pty(&sb, &["allow", &id]);
@@ -154,7 +154,7 @@ fn clearing_the_passphrase_needs_the_old_one() {
     p.send_line("nope nope").unwrap();
     p.exp_string("wrong passphrase").unwrap();
     p.exp_eof().unwrap();
-    assert!(sb.path("config/guard/passphrase").exists());
+    assert!(sb.path("home/.config/guard/passphrase").exists());
 }
 
 #[test]
@@ -246,12 +246,12 @@ fn a_hundred_concurrent_calls_consume_a_one_use_grant_exactly_once() {
 #[test]
 fn a_corrupt_grants_file_refuses_and_names_it() {
     let sb = sandbox();
-    sb.write("state/guard/grants.json", "{ not json");
+    sb.write("home/.local/state/guard/grants.json", "{ not json");
     sb.run("tool")
         .arg("drop")
         .assert()
         .code(126)
-        .stderr(contains("state/guard/grants.json is corrupt"));
+        .stderr(contains("home/.local/state/guard/grants.json is corrupt"));
     assert_eq!(sb.runs("tool"), 0);
 }
 
@@ -355,7 +355,7 @@ fn a_pending_request_written_by_hand_is_shown_from_its_exact_bytes() {
     let sb = sandbox();
     let id = refused_pending_id(&sb);
     // Whatever can write the state file chooses the stored text: guard shows the bytes.
-    let path = sb.path("state/guard/grants.json");
+    let path = sb.path("home/.local/state/guard/grants.json");
     let text = std::fs::read_to_string(&path).unwrap();
     let forged = text.replace("\"tool drop\"", "\"tool status\\u001b[8m drop\"");
     assert_ne!(text, forged);

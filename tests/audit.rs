@@ -54,6 +54,6 @@ fn the_audit_log_and_state_are_private() {
     sb.install(&["tool"]);
     sb.run("tool").assert().success();
     let mode = |p: &str| std::fs::metadata(sb.path(p)).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode("state/guard"), 0o700);
-    assert_eq!(mode("state/guard/audit.jsonl"), 0o600);
+    assert_eq!(mode("home/.local/state/guard"), 0o700);
+    assert_eq!(mode("home/.local/state/guard/audit.jsonl"), 0o600);
 }

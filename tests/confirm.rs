@@ -102,7 +102,7 @@ fn ctrl_c_and_ctrl_d_refuse() {
 #[test]
 fn no_answer_within_the_timeout_refuses() {
     let sb = sandbox();
-    sb.write("config/guard/config.yaml", "confirm_timeout: 1s\n");
+    sb.write("home/.config/guard/config.yaml", "confirm_timeout: 1s\n");
     let shim = sb.shims().join("tool");
     let mut p = pty(shell(
         &sb,
@@ -195,7 +195,7 @@ fn a_confirmed_run_is_audited_as_approved_at_the_terminal() {
 fn confirmations_ask_for_the_passphrase_when_config_says_so() {
     let sb = sandbox();
     sb.write(
-        "config/guard/config.yaml",
+        "home/.config/guard/config.yaml",
         "confirm_with_passphrase: true\n",
     );
     let shim = sb.shims().join("tool");
@@ -213,7 +213,7 @@ fn confirmations_ask_for_the_passphrase_when_config_says_so() {
         s.exp_string("Repeat it: ").unwrap();
         s.send_line("open sesame 42").unwrap();
         s.exp_eof().unwrap();
-        std::fs::read_to_string(sb.path("config/guard/passphrase")).unwrap()
+        std::fs::read_to_string(sb.path("home/.config/guard/passphrase")).unwrap()
     };
     assert!(hash.starts_with("$argon2"));
     let mut p = pty(shell(&sb, &line));

@@ -18,5 +18,6 @@ mod messages;
 mod railway;
 mod rm;
 mod rule_index;
+mod self_approval;
 mod shim;
 mod where_others_fail;

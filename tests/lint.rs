@@ -70,8 +70,8 @@ fn each_diagnostic_code_has_golden_human_and_json_output() {
         // A config fixture is the user's config.yaml, linted with every layer.
         let config = dir.join(format!("{code}.config.yaml"));
         let args: Vec<&str> = if config.exists() {
-            std::fs::create_dir_all(sb.path("config/guard")).unwrap();
-            std::fs::copy(&config, sb.path("config/guard/config.yaml")).unwrap();
+            std::fs::create_dir_all(sb.path("home/.config/guard")).unwrap();
+            std::fs::copy(&config, sb.path("home/.config/guard/config.yaml")).unwrap();
             vec![]
         } else {
             vec![&file]

@@ -69,7 +69,7 @@ fn refused(sb: &Sandbox, arg: &str) -> String {
 fn files_opened_by_status(sb: &Sandbox) -> Vec<OsString> {
     let inotify = Inotify::init(InitFlags::IN_NONBLOCK).unwrap();
     inotify
-        .add_watch(&sb.path("config/guard/rules"), AddWatchFlags::IN_OPEN)
+        .add_watch(&sb.path("home/.config/guard/rules"), AddWatchFlags::IN_OPEN)
         .unwrap();
     status_runs(sb);
     let mut opened = Vec::new();
@@ -80,8 +80,19 @@ fn files_opened_by_status(sb: &Sandbox) -> Vec<OsString> {
     opened
 }
 
+/// The cache file of `prefix` (one per rule directory: the user's own here).
+fn cached(sb: &Sandbox, prefix: &str) -> std::path::PathBuf {
+    let found: Vec<_> = std::fs::read_dir(sb.path("cache/guard"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .collect();
+    assert_eq!(found.len(), 1, "{prefix}*: {found:?}");
+    found.into_iter().next().unwrap()
+}
+
 fn index_path(sb: &Sandbox) -> std::path::PathBuf {
-    sb.path("cache/guard/rules-index")
+    cached(sb, "rules-index-")
 }
 
 fn index(sb: &Sandbox) -> String {
@@ -116,7 +127,7 @@ fn an_indexed_file_edited_to_name_this_tool_applies_at_once() {
     assert_eq!(KUBECTL.len(), KUBECTL_NOW_RAILWAY.len());
     // Rewritten in place, same size, same inode, within the same second as the call before.
     std::fs::write(
-        sb.path("config/guard/rules/kubectl.yaml"),
+        sb.path("home/.config/guard/rules/kubectl.yaml"),
         KUBECTL_NOW_RAILWAY,
     )
     .unwrap();
@@ -136,14 +147,15 @@ fn a_new_rule_file_applies_at_once() {
 fn an_index_that_does_not_match_the_files_is_ignored_and_rebuilt() {
     let sb = settled_sandbox();
     std::fs::write(
-        sb.path("config/guard/rules/kubectl.yaml"),
+        sb.path("home/.config/guard/rules/kubectl.yaml"),
         KUBECTL_NOW_RAILWAY,
     )
     .unwrap();
     std::thread::sleep(Duration::from_secs(4));
-    let dir = sb.path("config/guard/rules");
-    let cache = sb.path("cache/guard");
-    std::fs::create_dir_all(&cache).unwrap();
+    let dir = sb.path("home/.config/guard/rules");
+    // A first call writes the index; the forgery below replaces it.
+    refused(&sb, "status");
+    let index_file = index_path(&sb);
     // Says kubectl.yaml (which now names railway) names kubectl only, with a stat that is not
     // the file's.
     let forged = format!(
@@ -151,7 +163,7 @@ fn an_index_that_does_not_match_the_files_is_ignored_and_rebuilt() {
         dir.display()
     );
     let forged = format!("{forged}end {}\n", forged.len());
-    std::fs::write(cache.join("rules-index"), &forged).unwrap();
+    std::fs::write(&index_file, &forged).unwrap();
     refused(&sb, "status");
     assert_ne!(index(&sb), forged);
     for garbage in [
@@ -160,7 +172,7 @@ fn an_index_that_does_not_match_the_files_is_ignored_and_rebuilt() {
         "\u{0}\u{1}garbage",
         &forged[..40],
     ] {
-        std::fs::write(cache.join("rules-index"), garbage).unwrap();
+        std::fs::write(&index_file, garbage).unwrap();
         refused(&sb, "status");
         assert!(
             index(&sb).contains("kubectl.yaml railway\n"),
@@ -188,7 +200,7 @@ fn a_cached_rule_file_edited_in_place_applies_at_once() {
     assert_eq!(files_opened_by_status(&sb), Vec::<OsString>::new());
     assert_eq!(RAILWAY.len(), RAILWAY_NOW_STATUS.len());
     std::fs::write(
-        sb.path("config/guard/rules/railway.yaml"),
+        sb.path("home/.config/guard/rules/railway.yaml"),
         RAILWAY_NOW_STATUS,
     )
     .unwrap();
@@ -199,7 +211,7 @@ fn a_cached_rule_file_edited_in_place_applies_at_once() {
 fn a_corrupt_or_foreign_cache_entry_is_ignored() {
     let sb = settled_sandbox();
     status_runs(&sb);
-    let packs = sb.path("cache/guard/packs");
+    let packs = cached(&sb, "packs-");
     let entries: Vec<_> = std::fs::read_dir(&packs)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -214,7 +226,7 @@ fn a_corrupt_or_foreign_cache_entry_is_ignored() {
     let other = Sandbox::guarding("railway").with_rules("railway.yaml", RAILWAY_NOW_STATUS);
     std::thread::sleep(Duration::from_secs(4));
     other.run("railway").arg("down").output().unwrap();
-    let foreign = std::fs::read_dir(other.path("cache/guard/packs"))
+    let foreign = std::fs::read_dir(cached(&other, "packs-"))
         .unwrap()
         .next()
         .unwrap()

@@ -19,9 +19,7 @@ impl Sandbox {
             .tempdir()
             .unwrap();
         let sb = Sandbox { root };
-        for d in [
-            "home", "config", "data", "state", "cache", "etc", "bin", "shims", "calls",
-        ] {
+        for d in ["home", "data", "cache", "etc", "bin", "shims", "calls"] {
             std::fs::create_dir_all(sb.path(d)).unwrap();
         }
         sb
@@ -81,9 +79,9 @@ impl Sandbox {
         p
     }
 
-    /// A user rule file in `$XDG_CONFIG_HOME/guard/rules/`.
+    /// A user rule file in the account's `~/.config/guard/rules/`.
     pub fn user_rules(&self, name: &str, yaml: &str) -> PathBuf {
-        self.write(&format!("config/guard/rules/{name}"), yaml)
+        self.write(&format!("home/.config/guard/rules/{name}"), yaml)
     }
 
     pub fn runs(&self, tool: &str) -> usize {
@@ -133,11 +131,12 @@ impl Sandbox {
         cmd.env_clear()
             .env("PATH", self.default_path())
             .env("HOME", self.path("home"))
-            .env("XDG_CONFIG_HOME", self.path("config"))
             .env("XDG_DATA_HOME", self.path("data"))
-            .env("XDG_STATE_HOME", self.path("state"))
             .env("XDG_CACHE_HOME", self.path("cache"))
             .env("GUARD_SYSTEM_DIR", self.path("etc"))
+            // The account's home, where the user's rules, config and state live whatever
+            // HOME and XDG_* say (debug builds only; see `paths`).
+            .env("GUARD_HOME", self.path("home"))
             .env("GUARD_SHIM_DIR", self.shims())
             .current_dir(self.root.path());
         cmd

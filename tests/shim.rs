@@ -99,7 +99,7 @@ fn a_denied_command_is_refused_with_the_rule_and_never_runs() {
         .code(126)
         .stderr(contains("guard: refused: tool drop --now"))
         .stderr(contains("deny    test.drop: Drops everything."))
-        .stderr(contains("config/guard/rules/test.yaml:4"));
+        .stderr(contains("home/.config/guard/rules/test.yaml:4"));
     assert_eq!(sb.runs("tool"), 0);
 }
 
@@ -187,7 +187,7 @@ fn a_large_rule_file_for_other_tools_is_not_read_through() {
     let mut text = b"tools: [other]\nrules:\n".to_vec();
     text.resize(64 * 1024, b'#');
     text.extend_from_slice(b"\n\xff\xfe\n");
-    std::fs::write(sb.path("config/guard/rules/other.yaml"), text).unwrap();
+    std::fs::write(sb.path("home/.config/guard/rules/other.yaml"), text).unwrap();
     sb.run("tool").arg("status").assert().success();
     sb.guard()
         .arg("lint")
@@ -211,7 +211,7 @@ fn a_tools_line_past_the_first_4_kib_is_still_read() {
 #[test]
 fn a_corrupt_config_refuses() {
     let sb = sandbox_with_tool();
-    sb.write("config/guard/config.yaml", "disable: {not: a list}\n");
+    sb.write("home/.config/guard/config.yaml", "disable: {not: a list}\n");
     sb.run("tool")
         .assert()
         .code(126)
@@ -221,7 +221,7 @@ fn a_corrupt_config_refuses() {
 #[test]
 fn disable_in_config_switches_a_rule_off() {
     let sb = sandbox_with_tool();
-    sb.write("config/guard/config.yaml", "disable: [test.drop]\n");
+    sb.write("home/.config/guard/config.yaml", "disable: [test.drop]\n");
     sb.run("tool").arg("drop").assert().success();
     assert_eq!(sb.runs("tool"), 1);
 }

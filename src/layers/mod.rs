@@ -96,11 +96,15 @@ pub fn load_with_diagnostics(
     for file in rule_files(&dirs.system_rules(), &mut diags) {
         packs.extend(compile_file(&file, scope, &mut diags));
     }
-    match scope {
-        Scope::Tool(tool) => user_layer_for(tool, dirs, now, true, &mut packs, &mut diags),
-        Scope::All => {
-            for file in rule_files(&dirs.user_rules(), &mut diags) {
-                packs.extend(compile_file(&file, scope, &mut diags));
+    for dir in dirs.user_rules() {
+        match scope {
+            Scope::Tool(tool) => {
+                user_layer_for(tool, &dir, dirs, now, true, &mut packs, &mut diags)
+            }
+            Scope::All => {
+                for file in rule_files(&dir, &mut diags) {
+                    packs.extend(compile_file(&file, scope, &mut diags));
+                }
             }
         }
     }
@@ -164,17 +168,17 @@ fn rule_names(dir: &Path) -> std::io::Result<Vec<Vec<u8>>> {
 /// listing may come from the index (false on the retry after it named a file that is gone).
 fn user_layer_for(
     tool: &str,
+    dir: &Path,
     dirs: &Dirs,
     now: SystemTime,
     trust_listing: bool,
     packs: &mut Vec<Pack>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let dir = dirs.user_rules();
-    let dir_fd = match std::fs::File::open(&dir) {
+    let dir_fd = match std::fs::File::open(dir) {
         Ok(fd) => fd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-        Err(e) => return diags.push(Diagnostic::unreadable(&dir, &e)),
+        Err(e) => return diags.push(Diagnostic::unreadable(dir, &e)),
     };
     let now_time = now;
     // Read before any stat the cache judges by it (`Stamp::settled`).
@@ -182,7 +186,7 @@ fn user_layer_for(
     let reported = diags.len();
     let euid = nix::unistd::geteuid().as_raw();
     let dir_stamp = nix::sys::stat::fstat(&dir_fd).ok().map(|st| Stamp::of(&st));
-    let index_path = dirs.rules_index();
+    let index_path = dirs.rules_index(dir);
     let old = Index::read(&index_path, dir.as_os_str().as_bytes());
     let listed = dir_stamp
         .filter(|_| trust_listing)
@@ -191,19 +195,24 @@ fn user_layer_for(
     let listed_now;
     let names: Vec<&[u8]> = match listed {
         Some(names) => names,
-        None => match rule_names(&dir) {
+        None => match rule_names(dir) {
             Ok(names) => {
                 listed_now = names;
                 listed_now.iter().map(Vec::as_slice).collect()
             }
-            Err(e) => return diags.push(Diagnostic::unreadable(&dir, &e)),
+            Err(e) => return diags.push(Diagnostic::unreadable(dir, &e)),
         },
     };
     let mut update = old.update(now, euid);
     if let Some(stamp) = dir_stamp {
         update.listing(stamp, &names);
     }
-    let cache = PackCache::new(dirs.compiled_packs(), dir.as_os_str().as_bytes(), now, euid);
+    let cache = PackCache::new(
+        dirs.compiled_packs(dir),
+        dir.as_os_str().as_bytes(),
+        now,
+        euid,
+    );
     let mut found = Vec::new();
     for &name in &names {
         let stamp = match nix::sys::stat::fstatat(&dir_fd, name, AtFlags::empty()) {
@@ -211,7 +220,7 @@ fn user_layer_for(
             // Listed by the index yet gone: list the directory itself.
             Err(nix::errno::Errno::ENOENT) if from_index => {
                 diags.truncate(reported);
-                return user_layer_for(tool, dirs, now_time, false, packs, diags);
+                return user_layer_for(tool, dir, dirs, now_time, false, packs, diags);
             }
             Err(_) => None,
         };

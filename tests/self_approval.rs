@@ -1,0 +1,82 @@
+//! The red-team matrix (docs/threat-model.md): the short workarounds an agent running as the
+//! same user takes to approve, unlock or loosen, each of which must leave the guarded command
+//! refused. These rows cover the environment: `HOME` and `XDG_*` pointing elsewhere move
+//! neither the passphrase, the grants and pending requests, nor the user's own rules.
+
+use crate::allow::{refused_pending_id, sandbox, set_passphrase};
+use crate::sandbox::{Sandbox, pty_exit, stderr};
+use assert_cmd::prelude::*;
+
+/// Every variable an agent could point at a directory of its own.
+fn elsewhere(sb: &Sandbox) -> Vec<(&'static str, std::path::PathBuf)> {
+    let dir = sb.path("agent");
+    std::fs::create_dir_all(&dir).unwrap();
+    ["HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME"]
+        .into_iter()
+        .map(|var| (var, dir.clone()))
+        .collect()
+}
+
+#[test]
+fn guard_allow_with_home_and_xdg_elsewhere_still_asks_the_passphrase() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    let id = refused_pending_id(&sb);
+    let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
+        "guard",
+    )));
+    cmd.args(["allow", &id]).envs(elsewhere(&sb));
+    let mut p = crate::sandbox::pty(cmd);
+    // The pending request is found where the shim put it, and the passphrase is asked.
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("wrong passphrase").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(pty_exit(&p), Some(126));
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_shim_with_home_and_xdg_elsewhere_keeps_the_users_rules_and_state() {
+    let sb = sandbox();
+    // The agent's own config directory switches the rule off and holds a grant of its own.
+    sb.write("agent/guard/config.yaml", "disable: [test.drop]\n");
+    let out = sb
+        .run("tool")
+        .arg("drop")
+        .envs(elsewhere(&sb))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert!(stderr(&out).contains("test.drop"), "{}", stderr(&out));
+    assert_eq!(sb.runs("tool"), 0);
+    // The refusal was recorded in the account's state, not the agent's directory.
+    let pending = std::fs::read_to_string(sb.path("home/.local/state/guard/grants.json")).unwrap();
+    assert!(pending.contains("\"tool\": \"tool\""), "{pending}");
+    assert!(!sb.path("agent/guard/grants.json").exists());
+    assert!(!sb.path("agent/.local/state/guard").exists());
+}
+
+#[test]
+fn a_config_home_elsewhere_adds_rules_but_never_drops_the_users_own() {
+    let sb = sandbox();
+    sb.write(
+        "agent/guard/rules/more.yaml",
+        "tools: [tool]\nrules:\n  - id: agent.status\n    action: deny\n    reason: Added.\n    match: {command: [status]}\n    examples: [\"tool status\"]\n",
+    );
+    let with = |cmd: &mut std::process::Command| {
+        cmd.env("XDG_CONFIG_HOME", sb.path("agent"));
+    };
+    let mut drop = sb.run("tool");
+    drop.arg("drop");
+    with(&mut drop);
+    drop.assert().code(126);
+    let mut status = sb.run("tool");
+    status.arg("status");
+    with(&mut status);
+    status.assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
