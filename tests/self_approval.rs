@@ -80,3 +80,25 @@ fn a_config_home_elsewhere_adds_rules_but_never_drops_the_users_own() {
     status.assert().code(126);
     assert_eq!(sb.runs("tool"), 0);
 }
+
+#[test]
+fn a_truncated_or_emptied_passphrase_file_refuses_every_approval() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    let file = sb.path("home/.config/guard/passphrase");
+    let hash = std::fs::read_to_string(&file).unwrap();
+    for broken in [&hash[..hash.len() / 2], ""] {
+        std::fs::write(&file, broken).unwrap();
+        let id = refused_pending_id(&sb);
+        let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
+            "guard",
+        )));
+        cmd.args(["allow", &id]);
+        let mut p = crate::sandbox::pty(cmd);
+        p.exp_string("passphrase").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(pty_exit(&p), Some(126), "passphrase file {broken:?}");
+        sb.run("tool").arg("drop").assert().code(126);
+    }
+    assert_eq!(sb.runs("tool"), 0);
+}
