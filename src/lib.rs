@@ -1,6 +1,7 @@
 //! guard: stands between AI coding agents and the tools that can destroy production.
 //! The binary (`main.rs`) only dispatches; everything it runs lives in these modules.
 
+pub mod agent;
 pub mod approval;
 pub mod audit;
 pub mod cli;

@@ -93,7 +93,13 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> Error {
                 real.display()
             ))
         }
-        Err(refusal) => Error::refused(refusal_text(&decision, &argv, &refusal)),
+        Err(refusal) => {
+            let unprotected = matches!(
+                crate::approval::passphrase::source(&dirs, &config),
+                crate::approval::passphrase::Source::None
+            );
+            Error::refused(refusal_text(&decision, &argv, &refusal, unprotected))
+        }
     }
 }
 
@@ -102,7 +108,7 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> Error {
 fn read_env(rule_names: Vec<&str>) -> Vec<(OsString, OsString)> {
     rule_names
         .into_iter()
-        .chain(audit::AGENT_MARKERS.iter().copied())
+        .chain(crate::agent::MARKERS.iter().copied())
         .filter_map(|name| std::env::var_os(name).map(|v| (OsString::from(name), v)))
         .collect()
 }
@@ -211,14 +217,27 @@ fn audit_entry(
 }
 
 /// The refusal as `main` prints it, each line after `guard: `.
-fn refusal_text(decision: &Decision, argv: &[OsString], refusal: &Refusal) -> String {
+/// `unprotected`: no passphrase is set, which the refusal says, since then an agent that
+/// drives a terminal could give the approval itself.
+fn refusal_text(
+    decision: &Decision,
+    argv: &[OsString],
+    refusal: &Refusal,
+    unprotected: bool,
+) -> String {
     let style = Style::for_stderr();
-    let next = match &refusal.pending {
+    let mut next = match &refusal.pending {
         Some(id) => format!(
             "guard: to let it run once, a human runs this in their own terminal: guard allow {id}"
         ),
         None => "guard: nothing was run.".to_string(),
     };
+    if unprotected {
+        next.push_str(
+            "\nguard: no passphrase is set, so an agent driving a terminal could approve this itself; \
+             to close that, run `guard passphrase set` in your own terminal",
+        );
+    }
     format!(
         "{} {}\nguard: {}:\n{}{next}",
         style.paint("refused:", Style::RED),

@@ -137,6 +137,9 @@ impl Sandbox {
             // The account's home, where the user's rules, config and state live whatever
             // HOME and XDG_* say (debug builds only; see `paths`).
             .env("GUARD_HOME", self.path("home"))
+            // Agent detection looks only at the processes between the test and guard, not
+            // at whatever runs the test suite (debug builds only; see `agent::session`).
+            .env("GUARD_ANCESTRY_ROOT", std::process::id().to_string())
             .env("GUARD_SHIM_DIR", self.shims())
             .current_dir(self.root.path());
         cmd

@@ -102,3 +102,145 @@ fn a_truncated_or_emptied_passphrase_file_refuses_every_approval() {
     }
     assert_eq!(sb.runs("tool"), 0);
 }
+
+const DENY_AND_CONFIRM: &str = r#"
+tools: [tool]
+rules:
+  - id: test.drop
+    action: deny
+    reason: Drops the database.
+    match: {command: [drop]}
+    examples: ["tool drop"]
+  - id: test.down
+    action: confirm
+    reason: Takes the service down.
+    match: {command: [down]}
+    examples: ["tool down"]
+"#;
+
+/// Runs `script` as an agent would: a program named `claude`, detached from any terminal,
+/// whose environment carries no marker (the agent unset them), running a shell line. The
+/// line is given `guard`'s path as `$GUARD`. Returns the output.
+fn as_agent(sb: &Sandbox, line: &str) -> std::process::Output {
+    let guard = assert_cmd::cargo::cargo_bin("guard");
+    sb.write_exe(
+        "agent-bin/claude",
+        &format!("#!/bin/sh\nGUARD='{}'\n{line}\n", guard.display()),
+    );
+    let mut cmd = sb.sandboxed(std::process::Command::new(sb.path("agent-bin/claude")));
+    cmd.output().unwrap()
+}
+
+/// A pseudo-terminal driven by `script`, answering `yes` to whatever asks.
+fn through_script_pty(command: &str) -> String {
+    format!("(sleep 1; echo yes; sleep 1; echo yes) | script -qec \"{command}\" /dev/null")
+}
+
+#[test]
+fn a_script_pty_inside_an_agent_cannot_approve_without_a_passphrase() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    let out = as_agent(&sb, &through_script_pty(&format!("$GUARD allow {id}")));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("no passphrase is set, and this runs inside an agent session (claude-code"),
+        "{shown}"
+    );
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_script_pty_inside_an_agent_cannot_confirm_without_a_passphrase() {
+    let sb = Sandbox::guarding("tool").with_rules("r.yaml", DENY_AND_CONFIRM);
+    let tool = sb.shims().join("tool");
+    let out = as_agent(
+        &sb,
+        &through_script_pty(&format!("{} down", tool.display())),
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("no passphrase is set"), "{shown}");
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn with_a_passphrase_a_script_pty_inside_an_agent_is_asked_for_it_and_fails() {
+    let sb = Sandbox::guarding("tool").with_rules("r.yaml", DENY_AND_CONFIRM);
+    set_passphrase(&sb, "correct horse battery");
+    // A confirm: inside an agent the prompt asks the passphrase too.
+    let tool = sb.shims().join("tool");
+    let out = as_agent(
+        &sb,
+        &through_script_pty(&format!("{} down", tool.display())),
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("Passphrase: "), "{shown}");
+    assert!(shown.contains("wrong passphrase"), "{shown}");
+    // A denied command's pending request, through `guard allow`.
+    let id = refused_pending_id(&sb);
+    let out = as_agent(&sb, &through_script_pty(&format!("$GUARD allow {id}")));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrong passphrase"));
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn a_python_pty_inside_an_agent_cannot_approve_without_a_passphrase() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    let driver = format!(
+        "printf 'yes\\n' | /usr/bin/python3 -c 'import pty, sys; pty.spawn([sys.argv[1], \"allow\", sys.argv[2]])' \"$GUARD\" {id}"
+    );
+    let out = as_agent(&sb, &driver);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("no passphrase is set"), "{shown}");
+    sb.run("tool").arg("drop").assert().code(126);
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn an_agents_environment_marker_on_a_pty_refuses_approval_without_a_passphrase() {
+    let sb = sandbox();
+    let id = refused_pending_id(&sb);
+    for (var, value) in [
+        ("CLAUDECODE", "1"),
+        ("CODEX_THREAD_ID", "t"),
+        ("GUARD_RUN_SESSION", "1"),
+    ] {
+        let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
+            "guard",
+        )));
+        cmd.args(["allow", &id]).env(var, value);
+        let mut p = crate::sandbox::pty(cmd);
+        p.exp_string("no passphrase is set").unwrap();
+        p.exp_eof().unwrap();
+        assert_eq!(pty_exit(&p), Some(126), "{var}");
+    }
+    sb.run("tool").arg("drop").assert().code(126);
+}
+
+#[test]
+fn the_first_passphrase_cannot_be_set_from_inside_an_agent() {
+    let sb = sandbox();
+    let out = as_agent(
+        &sb,
+        &format!(
+            "(sleep 1; echo agent-chosen-secret; sleep 1; echo agent-chosen-secret) | script -qec \"$GUARD passphrase set\" /dev/null"
+        ),
+    );
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("set the first passphrase from a terminal of your own"),
+        "{shown}"
+    );
+    assert!(!sb.path("home/.config/guard/passphrase").exists());
+    // The same through a marker on a pty of the test's own.
+    let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
+        "guard",
+    )));
+    cmd.args(["passphrase", "set"]).env("GEMINI_CLI", "1");
+    let mut p = crate::sandbox::pty(cmd);
+    p.exp_string("refused").unwrap();
+    p.exp_eof().unwrap();
+    assert!(!sb.path("home/.config/guard/passphrase").exists());
+}

@@ -72,12 +72,21 @@ pub fn confirm_on_tty(
     dirs: &Dirs,
     config: &Config,
 ) -> Result<(), String> {
-    let passphrase = if config.require_passphrase || config.confirm_with_passphrase {
+    // Inside an agent's process tree the terminal may be the agent's own (`script -c`, a pty
+    // library): there only the passphrase, which the agent does not know, approves.
+    let agent = crate::agent::session();
+    let passphrase = if config.require_passphrase
+        || config.confirm_with_passphrase
+        || agent.is_some()
+    {
         match passphrase::source(dirs, config) {
             passphrase::Source::Hash(h, _) => Some(h),
             passphrase::Source::Broken(why) => return Err(why),
             passphrase::Source::None => {
-                return Err("config.yaml asks for the passphrase on confirmation, but none is set; run `guard passphrase set`".into());
+                return Err(match &agent {
+                        Some(agent) => crate::agent::no_passphrase_refusal(agent),
+                        None => "config.yaml asks for the passphrase on confirmation, but none is set; run `guard passphrase set`".into(),
+                    });
             }
         }
     } else {

@@ -194,7 +194,7 @@ impl Caller {
             uid,
             tty,
             parent: parent_name(),
-            agent: recognise_agent(env),
+            agent: crate::agent::recognise(env),
         }
     }
 }
@@ -210,69 +210,9 @@ fn parent_name() -> Option<String> {
     Some(String::from_utf8_lossy(&comm[..n]).trim_end().to_string())
 }
 
-/// Every variable `recognise_agent` reads.
-pub const AGENT_MARKERS: &[&str] = &[
-    "CLAUDE_CODE_CHILD_SESSION",
-    "CLAUDECODE",
-    "GEMINI_CLI",
-    "CODEX_THREAD_ID",
-    "CODEX_SANDBOX_NETWORK_DISABLED",
-    "CODEX_CI",
-    "CURSOR_AGENT",
-    "OR_APP_NAME",
-];
-
-/// Documented markers (docs/approval.md lists the sources). Informational only.
-pub fn recognise_agent(env: &[(OsString, OsString)]) -> Option<String> {
-    let has = |name: &str| env.iter().any(|(k, v)| k == name && !v.is_empty());
-    let is = |name: &str, value: &str| env.iter().any(|(k, v)| k == name && v == value);
-    let agent = if has("CLAUDE_CODE_CHILD_SESSION") {
-        "claude-code"
-    } else if is("CLAUDECODE", "1") {
-        "claude-code (or a terminal in its IDE extension)"
-    } else if is("GEMINI_CLI", "1") {
-        "gemini-cli"
-    } else if has("CODEX_THREAD_ID") || has("CODEX_SANDBOX_NETWORK_DISABLED") || has("CODEX_CI") {
-        "codex"
-    } else if has("CURSOR_AGENT") {
-        "cursor"
-    } else if is("OR_APP_NAME", "Aider") {
-        "aider"
-    } else {
-        return None;
-    };
-    Some(agent.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_agent_marker_is_one_the_shim_reads() {
-        // The shim passes only AGENT_MARKERS (and the rules' `env:` names) to the audit entry.
-        let cases = [
-            ("CLAUDE_CODE_CHILD_SESSION", "1", "claude-code"),
-            (
-                "CLAUDECODE",
-                "1",
-                "claude-code (or a terminal in its IDE extension)",
-            ),
-            ("GEMINI_CLI", "1", "gemini-cli"),
-            ("CODEX_THREAD_ID", "t-1", "codex"),
-            ("CODEX_SANDBOX_NETWORK_DISABLED", "1", "codex"),
-            ("CODEX_CI", "1", "codex"),
-            ("CURSOR_AGENT", "1", "cursor"),
-            ("OR_APP_NAME", "Aider", "aider"),
-        ];
-        for (name, value, agent) in cases {
-            assert!(AGENT_MARKERS.contains(&name), "{name} missing");
-            let env = [(OsString::from(name), OsString::from(value))];
-            assert_eq!(recognise_agent(&env).as_deref(), Some(agent), "{name}");
-        }
-        assert_eq!(AGENT_MARKERS.len(), cases.len());
-        assert_eq!(recognise_agent(&[]), None);
-    }
 
     #[test]
     fn approvers_round_trip_through_their_written_form() {

@@ -40,7 +40,15 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
     let secret = match passphrase::source(dirs, &config) {
         Source::Broken(why) => return Err(Error::refused(format!("allow: refused: {why}"))),
         Source::Hash(h, _) => Some(h),
-        Source::None => None,
+        Source::None => {
+            if let Some(agent) = crate::agent::session() {
+                return Err(Error::refused(format!(
+                    "allow: refused: {}",
+                    crate::agent::no_passphrase_refusal(&agent)
+                )));
+            }
+            None
+        }
     };
     let (cmd, pending_id, reasons) = if !req.command.is_empty() {
         let tool = std::path::Path::new(&req.command[0])

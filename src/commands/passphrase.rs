@@ -49,6 +49,16 @@ pub fn run(dirs: &Dirs, action: PassphraseAction) -> Result {
                 passphrase::user_file(dirs).display()
             )));
         }
+        // The first passphrase is the human's to choose: an agent that set it would lock the
+        // human out of their own approvals.
+        Source::None if action == PassphraseAction::Set => {
+            if let Some(agent) = crate::agent::session() {
+                return Err(Error::refused(format!(
+                    "passphrase: refused: this runs inside an agent session ({agent}); set the \
+                     first passphrase from a terminal of your own"
+                )));
+            }
+        }
         Source::Broken(_) | Source::None => {}
     }
     match action {
