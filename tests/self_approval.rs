@@ -224,9 +224,7 @@ fn the_first_passphrase_cannot_be_set_from_inside_an_agent() {
     let sb = sandbox();
     let out = as_agent(
         &sb,
-        &format!(
-            "(sleep 1; echo agent-chosen-secret; sleep 1; echo agent-chosen-secret) | script -qec \"$GUARD passphrase set\" /dev/null"
-        ),
+        "(sleep 1; echo agent-chosen-secret; sleep 1; echo agent-chosen-secret) | script -qec \"$GUARD passphrase set\" /dev/null",
     );
     let shown = String::from_utf8_lossy(&out.stdout);
     assert!(
