@@ -28,6 +28,9 @@ struct ConfigSpec {
     /// The passphrase's argon2 hash (PHC string). Only honoured in /etc/guard/config.yaml.
     #[serde(default)]
     passphrase_hash: Option<Spanned<String>>,
+    /// The public key seals are checked against (`key SALT PUBLIC`). Only in /etc/guard.
+    #[serde(default)]
+    passphrase_key: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +41,8 @@ pub struct Config {
     pub require_passphrase: bool,
     /// From /etc/guard/config.yaml only: a user-writable file must not define the secret.
     pub system_passphrase_hash: Option<String>,
+    /// Its signing key's public half (`approval::seal`), likewise.
+    pub system_passphrase_key: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +53,7 @@ impl Default for Config {
             confirm_with_passphrase: false,
             require_passphrase: false,
             system_passphrase_hash: None,
+            system_passphrase_key: None,
         }
     }
 }
@@ -104,6 +110,21 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
                         "`passphrase_hash` is only honoured in /etc/guard/config.yaml".into(),
                     )
                     .hint("use `guard passphrase set` for your own passphrase; remove this key"),
+                );
+            }
+        }
+        if let Some(key) = spec.passphrase_key {
+            if system {
+                config.system_passphrase_key = Some(key.value);
+            } else {
+                diags.push(
+                    Diagnostic::new(
+                        Code::G002,
+                        &file,
+                        (key.referenced.line() as u32, key.referenced.column() as u32),
+                        "`passphrase_key` is only honoured in /etc/guard/config.yaml".into(),
+                    )
+                    .hint("`guard passphrase set` stores your own key; remove this key"),
                 );
             }
         }

@@ -126,14 +126,18 @@ fn seek_approval(
     let store = Store::new(&dirs.state);
     let cmd = ExactCommand::new(&decision.tool, &argv[1..], cwd);
     let now = unix_secs(now);
-    match store.consume_grant(&cmd, now) {
-        Ok(Some(id)) => return Ok(Approval::Grant(id)),
-        Ok(None) => {}
-        Err(e) => {
-            return Err(Refusal {
-                why: format!("{e:#}"),
-                pending: None,
-            });
+    // With a passphrase, only a grant the human sealed counts. A key that cannot be read
+    // honours no grant (the refusal stands and is recorded; `guard allow` says why).
+    if let Ok(key) = crate::approval::passphrase::public_key(dirs, config) {
+        match store.consume_grant(&cmd, now, key.as_ref()) {
+            Ok(Some(id)) => return Ok(Approval::Grant(id)),
+            Ok(None) => {}
+            Err(e) => {
+                return Err(Refusal {
+                    why: format!("{e:#}"),
+                    pending: None,
+                });
+            }
         }
     }
     let pending = |why: &str| {

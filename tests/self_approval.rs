@@ -242,3 +242,39 @@ fn the_first_passphrase_cannot_be_set_from_inside_an_agent() {
     p.exp_eof().unwrap();
     assert!(!sb.path("home/.config/guard/passphrase").exists());
 }
+
+#[test]
+fn with_a_passphrase_a_grant_written_by_hand_is_ignored() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    refused_pending_id(&sb);
+    // What a few lines of Python do: a grant for the refused command, appended, and the
+    // whole file replaced by one the agent wrote, with no seal or another key's.
+    let path = sb.path("home/.local/state/guard/grants.json");
+    let state: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let pending = &state["pending"][0];
+    for seal in [serde_json::Value::Null, "ab".repeat(64).into()] {
+        let mut grant = pending.clone();
+        let fields = grant.as_object_mut().unwrap();
+        fields.remove("rules");
+        fields.remove("time");
+        fields.insert("id".into(), "f0f0f0".into());
+        fields.insert("uses_left".into(), 5.into());
+        fields.insert("expires".into(), 4_000_000_000u64.into());
+        fields.insert("created".into(), 1.into());
+        fields.insert("seal".into(), seal);
+        let mut forged = state.clone();
+        forged["grants"] = serde_json::json!([grant]);
+        std::fs::write(&path, serde_json::to_string_pretty(&forged).unwrap()).unwrap();
+        let out = sb.run("tool").arg("drop").output().unwrap();
+        assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+        let list = sb.guard().args(["allow", "--list"]).output().unwrap();
+        assert!(
+            String::from_utf8_lossy(&list.stdout).contains("IGNORED: not sealed"),
+            "{}",
+            String::from_utf8_lossy(&list.stdout)
+        );
+    }
+    assert_eq!(sb.runs("tool"), 0);
+}

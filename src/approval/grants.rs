@@ -82,6 +82,32 @@ pub struct Grant {
     pub uses_left: u32,
     pub expires: u64,
     pub created: u64,
+    /// The human's seal (`seal::grant_message`), when a passphrase is set: without a valid
+    /// one, a grant written by anything else is ignored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
+}
+
+impl Grant {
+    /// What `seal` signs.
+    pub fn message(&self) -> Vec<u8> {
+        super::seal::grant_message(
+            &self.id,
+            &self.command.tool,
+            &self.command.args_hex,
+            &self.command.cwd_hex,
+            self.expires,
+        )
+    }
+
+    /// Whether the grant counts under `key` (`None`: no passphrase, nothing is sealed).
+    pub fn sealed_by(&self, key: Option<&super::seal::PublicKey>) -> bool {
+        key.is_none_or(|k| {
+            self.seal
+                .as_ref()
+                .is_some_and(|s| k.verifies(&self.message(), s))
+        })
+    }
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -148,10 +174,19 @@ impl Store {
         Ok(out)
     }
 
-    /// Use one use of a live grant for exactly this command; its id when there was one.
-    pub fn consume_grant(&self, cmd: &ExactCommand, now: u64) -> anyhow::Result<Option<String>> {
+    /// Use one use of a live grant for exactly this command, sealed under `key` when there is
+    /// one; its id when there was one.
+    pub fn consume_grant(
+        &self,
+        cmd: &ExactCommand,
+        now: u64,
+        key: Option<&super::seal::PublicKey>,
+    ) -> anyhow::Result<Option<String>> {
         self.update(now, |state| {
-            let grant = state.grants.iter_mut().find(|g| g.command.same(cmd))?;
+            let grant = state
+                .grants
+                .iter_mut()
+                .find(|g| g.command.same(cmd) && g.sealed_by(key))?;
             grant.uses_left -= 1;
             let id = grant.id.clone();
             state.grants.retain(|g| g.uses_left > 0);
@@ -199,7 +234,7 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex(s: &str) -> Option<Vec<u8>> {
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
@@ -234,15 +269,20 @@ mod tests {
                     uses_left: 2,
                     expires: 200,
                     created: 100,
+                    seal: None,
                 })
             })
             .unwrap();
-        assert_eq!(store.consume_grant(&other, 101).unwrap(), None);
-        assert_eq!(store.consume_grant(&elsewhere, 101).unwrap(), None);
+        assert_eq!(store.consume_grant(&other, 101, None).unwrap(), None);
+        assert_eq!(store.consume_grant(&elsewhere, 101, None).unwrap(), None);
         assert_eq!(
-            store.consume_grant(&cmd, 101).unwrap().as_deref(),
+            store.consume_grant(&cmd, 101, None).unwrap().as_deref(),
             Some("g1")
         );
-        assert_eq!(store.consume_grant(&cmd, 250).unwrap(), None, "expired");
+        assert_eq!(
+            store.consume_grant(&cmd, 250, None).unwrap(),
+            None,
+            "expired"
+        );
     }
 }

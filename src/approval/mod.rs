@@ -5,6 +5,7 @@
 pub mod grants;
 pub mod passphrase;
 pub mod prompt;
+pub mod seal;
 
 use crate::config::Config;
 use crate::display::escape;
@@ -132,11 +133,12 @@ pub fn confirm_on_tty(
     Ok(())
 }
 
-pub fn ask_passphrase(tty: &mut Tty, hash: &str, config: &Config) -> Result<(), String> {
+/// Ask for the passphrase; the passphrase typed, once it checks against `hash`.
+pub fn ask_passphrase(tty: &mut Tty, hash: &str, config: &Config) -> Result<String, String> {
     tty.write("Passphrase: ")
         .map_err(|e| format!("cannot write to the terminal: {e}"))?;
     match tty.read_line(false, config.confirm_timeout) {
-        Ok(Answer::Line(input)) if passphrase::verify(hash, &input) => Ok(()),
+        Ok(Answer::Line(input)) if passphrase::verify(hash, &input) => Ok(input),
         Ok(Answer::Line(_)) => Err("wrong passphrase".into()),
         Ok(Answer::TimedOut) => Err("no passphrase within the timeout".into()),
         Ok(_) => Err("passphrase entry interrupted".into()),

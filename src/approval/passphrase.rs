@@ -2,6 +2,7 @@
 //! (argon2's verifier), never logged. With one set, an agent driving a pseudo-terminal cannot
 //! approve anything: it would have to know the passphrase.
 
+use super::seal::PublicKey;
 use crate::config::Config;
 use crate::paths::Dirs;
 use anyhow::Context;
@@ -32,7 +33,10 @@ pub fn source(dirs: &Dirs, config: &Config) -> Source {
     }
     let file = user_file(dirs);
     match std::fs::read_to_string(&file) {
-        Ok(text) => checked(text.trim(), file.display().to_string()),
+        Ok(text) => checked(
+            text.lines().next().unwrap_or("").trim(),
+            file.display().to_string(),
+        ),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if config.require_passphrase {
                 Source::Broken(format!(
@@ -71,8 +75,44 @@ pub fn hash(passphrase: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing the passphrase: {e}"))
 }
 
-pub fn store(dirs: &Dirs, hash: &str) -> anyhow::Result<()> {
+/// The passphrase's hash and its signing key's public half, in the user's file.
+pub fn store(dirs: &Dirs, hash: &str, key: &PublicKey) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dirs.config)
         .with_context(|| format!("creating {}", dirs.config.display()))?;
-    crate::state::write_atomically(&user_file(dirs), format!("{hash}\n").as_bytes())
+    let text = format!("{hash}\n{}\n", key.to_line());
+    crate::state::write_atomically(&user_file(dirs), text.as_bytes())
+}
+
+/// The public key seals are checked against: /etc/guard's when the machine's passphrase is in
+/// force, else the user's, stored beside the hash. `Ok(None)`: no passphrase, so nothing is
+/// sealed. An error: a passphrase without a usable key, which refuses what needs a seal.
+pub fn public_key(dirs: &Dirs, config: &Config) -> Result<Option<PublicKey>, String> {
+    if config.system_passphrase_hash.is_some() {
+        return match &config.system_passphrase_key {
+            Some(line) => PublicKey::from_line(line).map(Some).ok_or_else(|| {
+                format!(
+                    "the passphrase_key in {} is corrupt",
+                    dirs.system_config().display()
+                )
+            }),
+            None => Err(format!(
+                "{} sets passphrase_hash without passphrase_key; run `sudo guard lock` again",
+                dirs.system_config().display()
+            )),
+        };
+    }
+    let file = user_file(dirs);
+    match std::fs::read_to_string(&file) {
+        Ok(text) => match text.lines().nth(1) {
+            Some(line) => PublicKey::from_line(line)
+                .map(Some)
+                .ok_or_else(|| format!("the signing key in {} is corrupt", file.display())),
+            None => Err(format!(
+                "{} holds no signing key (set before guard signed approvals); run `guard passphrase set` again",
+                file.display()
+            )),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", file.display())),
+    }
 }

@@ -6,6 +6,7 @@ use crate::approval::ask_passphrase;
 use crate::approval::grants::{ExactCommand, Grant, Store};
 use crate::approval::passphrase::{self, Source};
 use crate::approval::prompt::{Answer, Tty};
+use crate::approval::seal::PrivateKey;
 use crate::cli::AllowArgs;
 use crate::display::escape;
 use crate::error::{Error, Result};
@@ -18,7 +19,7 @@ use std::ffi::OsString;
 pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
     let store = Store::new(&dirs.state);
     if req.list {
-        return list(&store);
+        return list(dirs, &store);
     }
     if let Some(id) = &req.revoke {
         return revoke(&store, id, req.all);
@@ -50,6 +51,9 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
             None
         }
     };
+    // With a passphrase the grant is sealed by the key it unlocks (`approval::seal`).
+    let key = passphrase::public_key(dirs, &config)
+        .map_err(|why| Error::refused(format!("allow: refused: {why}")))?;
     let (cmd, pending_id, reasons) = if !req.command.is_empty() {
         let tool = std::path::Path::new(&req.command[0])
             .file_name()
@@ -115,11 +119,21 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
         Answer::Line(l) if l.trim() == "yes" => {}
         _ => return Err(Error::refused("allow: not approved; nothing changed")),
     }
-    if let Some(hash) = secret
-        && let Err(why) = ask_passphrase(&mut tty, &hash, &config)
-    {
-        return Err(Error::refused(format!("allow: refused: {why}")));
-    }
+    let signer = match secret {
+        Some(hash) => {
+            let typed = ask_passphrase(&mut tty, &hash, &config)
+                .map_err(|why| Error::refused(format!("allow: refused: {why}")))?;
+            match &key {
+                Some(key) => Some(PrivateKey::unlock(&typed, key).ok_or_else(|| {
+                    Error::refused(
+                        "allow: refused: the passphrase does not unlock the signing key stored with it (was the key replaced?)",
+                    )
+                })?),
+                None => None,
+            }
+        }
+        None => None,
+    };
     let t = unix_secs(now());
     let expires = t + lifetime.as_secs().max(1);
     let id = store.update(t, |state| {
@@ -127,13 +141,16 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
             .clone()
             .unwrap_or_else(|| crate::state::random_hex(3));
         state.pending.retain(|p| Some(&p.id) != pending_id.as_ref());
-        state.grants.push(Grant {
+        let mut grant = Grant {
             id: id.clone(),
             command: cmd.clone(),
             uses_left: req.uses,
             expires,
             created: t,
-        });
+            seal: None,
+        };
+        grant.seal = signer.as_ref().map(|s| s.seal(&grant.message()));
+        state.grants.push(grant);
         id
     })?;
     println!(
@@ -166,16 +183,23 @@ fn pick(tty: &mut Tty, pending: &[crate::approval::grants::Pending]) -> Result<O
     }
 }
 
-fn list(store: &Store) -> Result {
+fn list(dirs: &Dirs, store: &Store) -> Result {
     let t = unix_secs(now());
+    let (_, config) = load(dirs, Scope::All, now())?;
+    let key = passphrase::public_key(dirs, &config).ok().flatten();
     let (grants, pending) = store.update(t, |s| (s.grants.clone(), s.pending.clone()))?;
     if grants.is_empty() {
         println!("no live grants");
     }
     for g in &grants {
         let (command, cwd) = g.command.shown();
+        let unsealed = if g.sealed_by(key.as_ref()) {
+            ""
+        } else {
+            "  IGNORED: not sealed by the passphrase's key"
+        };
         println!(
-            "{}  {command}  in {cwd}  ({} use(s) left, {} left)",
+            "{}  {command}  in {cwd}  ({} use(s) left, {} left){unsealed}",
             escape(&g.id),
             g.uses_left,
             humantime::format_duration(std::time::Duration::from_secs(g.expires.saturating_sub(t)))

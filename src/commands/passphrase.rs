@@ -90,7 +90,8 @@ pub fn run(dirs: &Dirs, action: PassphraseAction) -> Result {
                     "passphrase: the two entries differ; nothing changed",
                 ));
             }
-            passphrase::store(dirs, &passphrase::hash(&new)?)?;
+            let (_, key) = crate::approval::seal::PrivateKey::create(&new)?;
+            passphrase::store(dirs, &passphrase::hash(&new)?, &key)?;
             println!("passphrase set: approvals now require it");
         }
     }
