@@ -22,6 +22,9 @@ _guard() {
             guard,completions)
                 cmd="guard__subcmd__completions"
                 ;;
+            guard,disable)
+                cmd="guard__subcmd__disable"
+                ;;
             guard,env)
                 cmd="guard__subcmd__env"
                 ;;
@@ -60,6 +63,9 @@ _guard() {
                 ;;
             guard__subcmd__help,completions)
                 cmd="guard__subcmd__help__subcmd__completions"
+                ;;
+            guard__subcmd__help,disable)
+                cmd="guard__subcmd__help__subcmd__disable"
                 ;;
             guard__subcmd__help,env)
                 cmd="guard__subcmd__help__subcmd__env"
@@ -101,7 +107,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --help --version install uninstall env explain allow log passphrase lint schema completions man rules help"
+            opts="-h -V --help --version install uninstall env explain allow log passphrase disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,6 +164,20 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__disable)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__env)
             opts="-h --shell --dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -195,7 +215,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="install uninstall env explain allow log passphrase lint schema completions man rules help"
+            opts="install uninstall env explain allow log passphrase disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -223,6 +243,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__disable)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

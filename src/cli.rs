@@ -85,6 +85,16 @@ pub enum Command {
         #[arg(value_enum)]
         action: PassphraseAction,
     },
+    /// Switch rules off. With a passphrase set, a human types it and each entry is sealed with
+    /// its key; a `disable:` written by hand is then ignored (docs/threat-model.md).
+    #[command(
+        after_help = "Example:\n  guard disable railway.down\n\nThe entries go to ~/.config/guard/disabled.yaml; `guard rules` lists them."
+    )]
+    Disable {
+        /// Rule ids, as `guard rules` shows them.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
     /// Check rule files: syntax, unknown keys, regexes, duplicate ids, examples, dead rules.
     #[command(
         after_help = "With no PATH, lints everything guard loads: bundled packs, /etc/guard and\nyour rules and config. Exit status: 0 clean; 1 problems found (a file that cannot be read is one, G011);\n2 a PATH that does not exist, or bad usage.\n\nExamples:\n  guard lint\n  guard lint --format github rules/\n\nDiagnostic codes: docs/lint.md"

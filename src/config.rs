@@ -11,11 +11,22 @@ use serde_saphyr::Spanned;
 use std::path::Path;
 use std::time::Duration;
 
+/// A `disable:` entry: a rule id, or one sealed by `guard disable` (`{id, seal}`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum DisableSpec {
+    Id(String),
+    Sealed { id: String, seal: String },
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigSpec {
     #[serde(default)]
-    disable: Vec<Spanned<String>>,
+    disable: Vec<Spanned<DisableSpec>>,
+    /// The machine is locked (`guard lock`): only /etc/guard may disable a rule. Only there.
+    #[serde(default)]
+    locked: Option<bool>,
     /// How long a confirmation prompt waits for an answer, e.g. `60s`, `2m`.
     #[serde(default)]
     confirm_timeout: Option<Spanned<String>>,
@@ -43,6 +54,8 @@ pub struct Config {
     pub system_passphrase_hash: Option<String>,
     /// Its signing key's public half (`approval::seal`), likewise.
     pub system_passphrase_key: Option<String>,
+    /// `locked: true` in /etc/guard/config.yaml: the user's layer may only tighten.
+    pub locked: bool,
 }
 
 impl Default for Config {
@@ -54,6 +67,7 @@ impl Default for Config {
             require_passphrase: false,
             system_passphrase_hash: None,
             system_passphrase_key: None,
+            locked: false,
         }
     }
 }
@@ -67,13 +81,34 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
             continue;
         };
         let file = path.display().to_string();
-        config
-            .disabled
-            .extend(spec.disable.into_iter().map(|d| Disabled {
+        config.disabled.extend(spec.disable.into_iter().map(|d| {
+            let (id, seal) = match d.value {
+                DisableSpec::Id(id) => (id, None),
+                DisableSpec::Sealed { id, seal } => (id, Some(seal)),
+            };
+            Disabled {
                 at: (d.referenced.line() as u32, d.referenced.column() as u32),
-                id: d.value,
+                id,
                 file: file.clone(),
-            }));
+                seal,
+                system,
+            }
+        }));
+        if let Some(locked) = spec.locked {
+            if system {
+                config.locked |= locked;
+            } else {
+                diags.push(
+                    Diagnostic::new(
+                        Code::G002,
+                        &file,
+                        (1, 1),
+                        "`locked` is only honoured in /etc/guard/config.yaml".into(),
+                    )
+                    .hint("`sudo guard lock` locks the machine; remove this key"),
+                );
+            }
+        }
         if let Some(t) = spec.confirm_timeout {
             match humantime::parse_duration(&t.value) {
                 // The machine's timeout, when set, wins over the user's.
@@ -129,7 +164,36 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
             }
         }
     }
+    read_sealed(&dirs.sealed_disables(), &mut config, diags);
     config
+}
+
+/// The `disable` entries `guard disable` wrote (a YAML list of `{id, seal}`).
+fn read_sealed(path: &Path, config: &mut Config, diags: &mut Vec<Diagnostic>) {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => return diags.push(Diagnostic::unreadable(path, &e)),
+    };
+    let file = path.display().to_string();
+    match serde_saphyr::from_str::<Option<Vec<Spanned<DisableSpec>>>>(&text) {
+        Ok(entries) => config
+            .disabled
+            .extend(entries.unwrap_or_default().into_iter().map(|d| {
+                let (id, seal) = match d.value {
+                    DisableSpec::Id(id) => (id, None),
+                    DisableSpec::Sealed { id, seal } => (id, Some(seal)),
+                };
+                Disabled {
+                    at: (d.referenced.line() as u32, d.referenced.column() as u32),
+                    id,
+                    file: file.clone(),
+                    seal,
+                    system: false,
+                }
+            })),
+        Err(e) => diags.push(yaml_error(&file, &e)),
+    }
 }
 
 fn read(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<ConfigSpec> {

@@ -97,6 +97,11 @@ impl Dirs {
         self.config.join("config.yaml")
     }
 
+    /// The `disable` entries `guard disable` sealed (`config::read_sealed`).
+    pub fn sealed_disables(&self) -> PathBuf {
+        self.config.join("disabled.yaml")
+    }
+
     /// The shim directory: `--dir`, else `$GUARD_SHIM_DIR`, else `$XDG_DATA_HOME/guard/shims`.
     pub fn shim_dir(&self, flag: Option<PathBuf>) -> PathBuf {
         flag.or_else(|| std::env::var_os("GUARD_SHIM_DIR").map(PathBuf::from))

@@ -98,7 +98,18 @@ pub fn run(tool: &str, argv: Vec<OsString>) -> Error {
                 crate::approval::passphrase::source(&dirs, &config),
                 crate::approval::passphrase::Source::None
             );
-            Error::refused(refusal_text(&decision, &argv, &refusal, unprotected))
+            let ignored: Vec<&crate::rules::Ignored> = rules
+                .ignored
+                .iter()
+                .filter(|i| decision.rules.iter().any(|r| r.id == i.entry.id))
+                .collect();
+            Error::refused(refusal_text(
+                &decision,
+                &argv,
+                &refusal,
+                unprotected,
+                &ignored,
+            ))
         }
     }
 }
@@ -228,6 +239,7 @@ fn refusal_text(
     argv: &[OsString],
     refusal: &Refusal,
     unprotected: bool,
+    ignored: &[&crate::rules::Ignored],
 ) -> String {
     let style = Style::for_stderr();
     let mut next = match &refusal.pending {
@@ -236,6 +248,15 @@ fn refusal_text(
         ),
         None => "guard: nothing was run.".to_string(),
     };
+    for i in ignored {
+        next.push_str(&format!(
+            "\nguard: `disable: {}` in {}:{} was ignored: {}",
+            crate::display::escape(&i.entry.id),
+            crate::display::escape(&i.entry.file),
+            i.entry.at.0,
+            i.why
+        ));
+    }
     if unprotected {
         next.push_str(
             "\nguard: no passphrase is set, so an agent driving a terminal could approve this itself; \

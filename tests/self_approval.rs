@@ -278,3 +278,73 @@ fn with_a_passphrase_a_grant_written_by_hand_is_ignored() {
     }
     assert_eq!(sb.runs("tool"), 0);
 }
+
+#[test]
+fn with_a_passphrase_a_disable_written_by_hand_is_ignored_and_said_so() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    sb.write("home/.config/guard/config.yaml", "disable: [test.drop]\n");
+    // A forged seal in the file `guard disable` writes.
+    sb.write(
+        "home/.config/guard/disabled.yaml",
+        &format!("- {{id: test.drop, seal: {}}}\n", "ab".repeat(64)),
+    );
+    let out = sb.run("tool").arg("drop").output().unwrap();
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`disable: test.drop` in ") && err.contains("was ignored: not sealed"),
+        "{err}"
+    );
+    let rules = sb.guard().arg("rules").output().unwrap();
+    let listed = String::from_utf8_lossy(&rules.stdout);
+    assert_eq!(
+        listed.matches("IGNORED disable: test.drop").count(),
+        2,
+        "{listed}"
+    );
+    let lint = sb
+        .guard()
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    let lint = String::from_utf8_lossy(&lint.stdout);
+    assert_eq!(lint.matches("\"W107\"").count(), 2, "{lint}");
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn guard_disable_with_the_passphrase_seals_an_entry_that_counts() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    let mut p = crate::allow::guard_on_pty(&sb, &["disable", "test.drop"]);
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line("wrong guess").unwrap();
+    p.exp_string("wrong passphrase").unwrap();
+    p.exp_eof().unwrap();
+    sb.run("tool").arg("drop").assert().code(126);
+    let mut p = crate::allow::guard_on_pty(&sb, &["disable", "test.drop"]);
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line("correct horse battery").unwrap();
+    p.exp_string("disabled test.drop (sealed)").unwrap();
+    p.exp_eof().unwrap();
+    sb.run("tool").arg("drop").assert().success();
+    // Copied to another rule, the seal is worthless.
+    let sealed = std::fs::read_to_string(sb.path("home/.config/guard/disabled.yaml")).unwrap();
+    assert!(sealed.contains("seal: "), "{sealed}");
+}
+
+#[test]
+fn with_a_passphrase_guard_uninstall_needs_it() {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    let out = sb.guard().args(["uninstall", "tool"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("uninstall: refused"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sb.shims().join("tool").exists());
+    sb.run("tool").arg("drop").assert().code(126);
+}

@@ -145,3 +145,27 @@ pub fn ask_passphrase(tty: &mut Tty, hash: &str, config: &Config) -> Result<Stri
         Err(e) => Err(format!("cannot read the terminal: {e}")),
     }
 }
+
+/// A human's say-so for something that loosens (a `disable`, removing a shim): where a
+/// passphrase is set, the human at the terminal types it, and the key it unlocks is returned to
+/// seal the change; where none is set, nothing is asked (the change is shown as unsealed).
+pub fn passphrase_for_loosening(
+    dirs: &Dirs,
+    config: &Config,
+) -> Result<Option<seal::PrivateKey>, String> {
+    let hash = match passphrase::source(dirs, config) {
+        passphrase::Source::None => return Ok(None),
+        passphrase::Source::Broken(why) => return Err(why),
+        passphrase::Source::Hash(hash, _) => hash,
+    };
+    let key = passphrase::public_key(dirs, config)?;
+    let mut tty = Tty::open()
+        .map_err(|e| format!("this needs the passphrase, typed by a human at a terminal ({e})"))?;
+    let typed = ask_passphrase(&mut tty, &hash, config)?;
+    match key {
+        Some(key) => seal::PrivateKey::unlock(&typed, &key)
+            .map(Some)
+            .ok_or_else(|| "the passphrase does not unlock the signing key stored with it".into()),
+        None => Ok(None),
+    }
+}

@@ -53,8 +53,12 @@ pub fn install(dirs: &Dirs, shim_dir: &Path, tools: &[String], all: bool) -> any
     Ok(())
 }
 
-pub fn uninstall(shim_dir: &Path, tools: &[String]) -> anyhow::Result<()> {
+/// Removing a shim lets its tool run unguarded: with a passphrase set, a human types it.
+pub fn uninstall(dirs: &Dirs, shim_dir: &Path, tools: &[String]) -> crate::error::Result {
     let guard_exe = guard_exe()?;
+    let (_, config) = load(dirs, Scope::All, crate::state::now())?;
+    let sealed = crate::approval::passphrase_for_loosening(dirs, &config)
+        .map_err(|why| crate::error::Error::refused(format!("uninstall: refused: {why}")))?;
     for tool in tools {
         check_tool_name(tool)?;
         let link = shim_dir.join(tool);
@@ -63,10 +67,18 @@ pub fn uninstall(shim_dir: &Path, tools: &[String]) -> anyhow::Result<()> {
             continue;
         }
         if !is_guard(&link, &guard_exe) {
-            bail!("{} is not a guard shim; leaving it alone", link.display());
+            return Err(crate::error::Error::failed(format!(
+                "uninstall: {} is not a guard shim; leaving it alone",
+                link.display()
+            )));
         }
         std::fs::remove_file(&link).with_context(|| format!("removing {}", link.display()))?;
         println!("removed shim {}", link.display());
+    }
+    if sealed.is_none() && !tools.is_empty() {
+        eprintln!(
+            "guard: no passphrase is set, so anything running as you could remove shims too; `guard passphrase set` closes that"
+        );
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! One module per `guard` subcommand.
 
 pub mod allow;
+pub mod disable;
 pub mod docs;
 pub mod env;
 pub mod explain;
@@ -21,7 +22,9 @@ pub fn dispatch(command: Command) -> Result {
         Command::Install { tools, all, dir } => {
             install::install(&dirs, &dirs.shim_dir(dir), &tools, all)?
         }
-        Command::Uninstall { tools, dir } => install::uninstall(&dirs.shim_dir(dir), &tools)?,
+        Command::Uninstall { tools, dir } => {
+            install::uninstall(&dirs, &dirs.shim_dir(dir), &tools)?
+        }
         Command::Env { shell, dir } => {
             let custom = dir.is_some();
             env::run(shell, &dirs.shim_dir(dir), custom)?
@@ -41,6 +44,7 @@ pub fn dispatch(command: Command) -> Result {
             denied,
         } => log::run(&dirs, lines, json, denied)?,
         Command::Passphrase { action } => passphrase::run(&dirs, action)?,
+        Command::Disable { ids } => disable::run(&dirs, &ids)?,
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
         Command::Man => print!("{}", docs::man_page()?),

@@ -35,9 +35,29 @@ pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool, markdown: bool) -> Resul
             }
         }
     }
-    if !json && !set.disabled.is_empty() {
-        let ids: Vec<&str> = set.disabled.iter().map(|d| d.id.as_str()).collect();
-        println!("disabled by config: {}", ids.join(", "));
+    if !json {
+        for d in &set.disabled {
+            let how = match (d.system, &d.seal) {
+                (true, _) => "by /etc/guard",
+                (false, Some(_)) => "sealed with the passphrase's key",
+                (false, None) => "UNSEALED: anything running as you could have written it",
+            };
+            println!(
+                "disabled: {} ({}:{}; {how})",
+                escape(&d.id),
+                escape(&d.file),
+                d.at.0
+            );
+        }
+        for i in &set.ignored {
+            println!(
+                "IGNORED disable: {} ({}:{}): {}",
+                escape(&i.entry.id),
+                escape(&i.entry.file),
+                i.entry.at.0,
+                i.why
+            );
+        }
     }
     Ok(())
 }

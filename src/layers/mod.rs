@@ -11,7 +11,7 @@ use crate::paths::Dirs;
 use crate::rules::bundled::{self, BUNDLED};
 use crate::rules::compile::{RegexCheck, compile_pack};
 use crate::rules::diagnostic::{Code, Diagnostic};
-use crate::rules::{Pack, RuleSet};
+use crate::rules::{Disabled, Ignored, Pack, RuleSet};
 use index::{Index, Stamp};
 use nix::fcntl::AtFlags;
 use pack_cache::PackCache;
@@ -118,8 +118,15 @@ pub fn load_with_diagnostics(
         check_duplicate_ids(&packs, &mut diags);
     }
     let config = config::load(dirs, &mut diags);
-    let disabled = config.disabled.clone();
+    let (disabled, ignored) = sort_disables(dirs, &config);
+    let mut switched_off = Vec::new();
     for pack in &mut packs {
+        switched_off.extend(
+            pack.rules
+                .iter()
+                .filter(|r| disabled.iter().any(|d| d.id == r.id))
+                .map(|r| r.id.to_string()),
+        );
         let keep: Vec<bool> = pack
             .rules
             .iter()
@@ -130,7 +137,58 @@ pub fn load_with_diagnostics(
         let mut k = keep.iter();
         pack.examples.retain(|_| *k.next().unwrap_or(&true));
     }
-    (RuleSet { packs, disabled }, config, diags)
+    (
+        RuleSet {
+            packs,
+            disabled,
+            ignored,
+            switched_off,
+        },
+        config,
+        diags,
+    )
+}
+
+/// Which `disable:` entries count. The machine's always do. The user's file is anything
+/// running as the user's to edit, so where a passphrase is set only an entry sealed by its key
+/// (`guard disable`) counts, and on a locked machine none does. Without a passphrase they count,
+/// as the user wrote them, and are shown as unsealed.
+fn sort_disables(dirs: &Dirs, config: &Config) -> (Vec<Disabled>, Vec<Ignored>) {
+    let (mut counted, mut ignored) = (Vec::new(), Vec::new());
+    // Read the key only when there is something to check: most calls have no entry.
+    let key = (config.disabled.iter().any(|d| !d.system) && !config.locked)
+        .then(|| crate::approval::passphrase::public_key(dirs, config));
+    for d in &config.disabled {
+        let why = if d.system {
+            None
+        } else if config.locked {
+            Some("the machine is locked (/etc/guard/config.yaml): only /etc/guard may disable a rule".to_string())
+        } else {
+            match &key {
+                Some(Ok(Some(key))) => {
+                    let sealed = d.seal.as_ref().is_some_and(|s| {
+                        key.verifies(&crate::approval::seal::disable_message(&d.id), s)
+                    });
+                    (!sealed).then(|| {
+                        format!(
+                            "not sealed by the passphrase's key; a human runs `guard disable {}`",
+                            d.id
+                        )
+                    })
+                }
+                Some(Err(why)) => Some(why.clone()),
+                Some(Ok(None)) | None => None,
+            }
+        };
+        match why {
+            None => counted.push(d.clone()),
+            Some(why) => ignored.push(Ignored {
+                entry: d.clone(),
+                why,
+            }),
+        }
+    }
+    (counted, ignored)
 }
 
 /// `*.yaml` and `*.yml` in `dir`, sorted. A missing directory is an empty layer.

@@ -17,13 +17,18 @@ use std::path::{Path, PathBuf};
 pub fn lint_layers(dirs: &Dirs) -> Vec<Diagnostic> {
     let (set, _, mut diags) = load_with_diagnostics(dirs, Scope::All, &[], crate::state::now());
     semantic_checks(&set, &mut diags);
-    for d in &set.disabled {
-        if !set
-            .packs
-            .iter()
-            .flat_map(|p| &p.rules)
-            .any(|r| r.id == d.id)
-        {
+    for d in set
+        .disabled
+        .iter()
+        .chain(set.ignored.iter().map(|i| &i.entry))
+    {
+        let defined = set.switched_off.contains(&d.id)
+            || set
+                .packs
+                .iter()
+                .flat_map(|p| &p.rules)
+                .any(|r| r.id == d.id);
+        if !defined {
             let diag = Diagnostic::new(
                 Code::W105,
                 &d.file,
@@ -33,6 +38,32 @@ pub fn lint_layers(dirs: &Dirs) -> Vec<Diagnostic> {
             .hint("check the id with `guard rules`; remove the entry if the rule is gone");
             diags.push(diag);
         }
+    }
+    for d in set
+        .disabled
+        .iter()
+        .filter(|d| !d.system && d.seal.is_none())
+    {
+        diags.push(
+            Diagnostic::new(
+                Code::W107,
+                &d.file,
+                d.at,
+                format!("`disable: {}` is not sealed: anything running as you could have written it", d.id),
+            )
+            .hint("set a passphrase (`guard passphrase set`) and disable rules with `guard disable ID`"),
+        );
+    }
+    for i in &set.ignored {
+        diags.push(
+            Diagnostic::new(
+                Code::W107,
+                &i.entry.file,
+                i.entry.at,
+                format!("`disable: {}` is ignored: {}", i.entry.id, i.why),
+            )
+            .hint("remove it, or have a human run `guard disable ID`"),
+        );
     }
     sorted(diags)
 }
@@ -58,6 +89,8 @@ pub fn lint_paths(paths: &[PathBuf]) -> Result<Vec<Diagnostic>, String> {
     let set = RuleSet {
         packs,
         disabled: Vec::new(),
+        ignored: Vec::new(),
+        switched_off: Vec::new(),
     };
     semantic_checks(&set, &mut diags);
     Ok(sorted(diags))

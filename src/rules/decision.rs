@@ -92,6 +92,8 @@ mod tests {
         RuleSet {
             packs: vec![pack],
             disabled: vec![],
+            ignored: vec![],
+            switched_off: vec![],
         }
     }
 

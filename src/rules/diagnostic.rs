@@ -51,6 +51,9 @@ pub enum Code {
     W105,
     /// `env` under `unless`: the agent controls its environment, so it could switch the rule off.
     W106,
+    /// A user's `disable:` entry that is not sealed: ignored where a passphrase is set or the
+    /// machine is locked, and writable by anything running as the user where not.
+    W107,
 }
 
 impl Code {
@@ -60,7 +63,7 @@ impl Code {
         match self {
             G001 | G002 | G003 | G004 | G005 | G006 | G007 | G008 | G009 | G010 | G011 | G012
             | G013 => Severity::Error,
-            W101 | W102 | W103 | W104 | W105 | W106 => Severity::Warning,
+            W101 | W102 | W103 | W104 | W105 | W106 | W107 => Severity::Warning,
         }
     }
 }

@@ -27,6 +27,17 @@ pub struct Disabled {
     pub id: String,
     pub file: String,
     pub at: (u32, u32),
+    /// Its seal (`approval::seal`), if it carries one.
+    pub seal: Option<String>,
+    /// Written in `/etc/guard`, which only root can change.
+    pub system: bool,
+}
+
+/// A `disable:` entry that does not count, and why.
+#[derive(Debug, Clone)]
+pub struct Ignored {
+    pub entry: Disabled,
+    pub why: String,
 }
 
 /// Every loaded pack, in layer order (bundled, system, user), with disabled rules removed.
@@ -35,6 +46,11 @@ pub struct RuleSet {
     pub packs: Vec<Pack>,
     /// Ids switched off by `disable:` in a config file.
     pub disabled: Vec<Disabled>,
+    /// `disable:` entries that do not count (unsealed with a passphrase set, or the machine
+    /// locked): every refusal, `guard rules` and `guard lint` say so.
+    pub ignored: Vec<Ignored>,
+    /// The ids `disabled` took out of `packs`.
+    pub switched_off: Vec<String>,
 }
 
 impl RuleSet {
