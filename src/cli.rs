@@ -85,6 +85,13 @@ pub enum Command {
         #[arg(value_enum)]
         action: PassphraseAction,
     },
+    /// Lock the machine (run with sudo): /etc/guard/config.yaml takes your passphrase's hash
+    /// and key and requires the passphrase for every approval, and your own rule layer may
+    /// then only tighten (no `disable` of yours counts).
+    #[command(
+        after_help = "Example:\n  guard passphrase set     # as yourself, first\n  sudo guard lock\n\nUndo by editing /etc/guard/config.yaml as root."
+    )]
+    Lock,
     /// Switch rules off. With a passphrase set, a human types it and each entry is sealed with
     /// its key; a `disable:` written by hand is then ignored (docs/threat-model.md).
     #[command(

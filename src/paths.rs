@@ -146,12 +146,16 @@ fn system_dir() -> PathBuf {
 /// knows go through NSS; `$HOME` only if the account is in neither. Debug builds let the test
 /// suite set it (`GUARD_HOME`).
 pub fn account_home() -> PathBuf {
+    home_of(nix::unistd::getuid())
+}
+
+/// `account_home` for the account `uid`.
+pub fn home_of(uid: nix::unistd::Uid) -> PathBuf {
     if cfg!(debug_assertions)
         && let Some(dir) = std::env::var_os("GUARD_HOME")
     {
         return PathBuf::from(dir);
     }
-    let uid = nix::unistd::getuid();
     std::fs::read("/etc/passwd")
         .ok()
         .and_then(|passwd| home_in_passwd(&passwd, uid.as_raw()))

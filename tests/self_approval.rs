@@ -348,3 +348,76 @@ fn with_a_passphrase_guard_uninstall_needs_it() {
     assert!(sb.shims().join("tool").exists());
     sb.run("tool").arg("drop").assert().code(126);
 }
+
+/// `sudo guard lock` after the human set their passphrase (the test suite's stand-in for
+/// /etc/guard is the sandbox's `etc/`).
+fn locked() -> Sandbox {
+    let sb = sandbox();
+    set_passphrase(&sb, "correct horse battery");
+    let out = sb.guard().arg("lock").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let config = std::fs::read_to_string(sb.path("etc/config.yaml")).unwrap();
+    assert!(config.contains("require_passphrase: true") && config.contains("locked: true"));
+    sb
+}
+
+/// Approve `id` on a pty, typing `secret` as the passphrase; the exit code.
+fn approve_with(sb: &Sandbox, id: &str, secret: &str) -> Option<i32> {
+    let mut p = crate::allow::guard_on_pty(sb, &["allow", id]);
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("Passphrase: ").unwrap();
+    p.send_line(secret).unwrap();
+    p.exp_eof().unwrap();
+    pty_exit(&p)
+}
+
+#[test]
+fn locked_the_users_passphrase_file_deleted_or_replaced_changes_nothing() {
+    let sb = locked();
+    // The agent's own passphrase file, made in a sandbox of its own.
+    let agent = sandbox();
+    set_passphrase(&agent, "agent-chosen-secret");
+    let agents_file = std::fs::read(agent.path("home/.config/guard/passphrase")).unwrap();
+    let file = sb.path("home/.config/guard/passphrase");
+    std::fs::remove_file(&file).unwrap();
+    let id = refused_pending_id(&sb);
+    assert_eq!(approve_with(&sb, &id, "agent-chosen-secret"), Some(126));
+    std::fs::write(&file, &agents_file).unwrap();
+    assert_eq!(approve_with(&sb, &id, "agent-chosen-secret"), Some(126));
+    sb.run("tool").arg("drop").assert().code(126);
+    // The human's passphrase, checked against the machine's copy, still approves.
+    assert_eq!(approve_with(&sb, &id, "correct horse battery"), Some(0));
+    sb.run("tool").arg("drop").assert().success();
+}
+
+#[test]
+fn locked_no_disable_of_the_users_counts() {
+    let sb = locked();
+    sb.write("home/.config/guard/config.yaml", "disable: [test.drop]\n");
+    let out = sb.run("tool").arg("drop").output().unwrap();
+    assert_eq!(out.status.code(), Some(126));
+    assert!(
+        stderr(&out).contains("the machine is locked"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.guard().args(["disable", "test.drop"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(126));
+    let rules = sb.guard().arg("rules").output().unwrap();
+    assert!(String::from_utf8_lossy(&rules.stdout).contains("machine: locked"));
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn guard_lock_without_a_passphrase_refuses_and_changes_nothing() {
+    let sb = sandbox();
+    let out = sb.guard().arg("lock").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("set a passphrase first"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!sb.path("etc/config.yaml").exists());
+}

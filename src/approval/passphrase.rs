@@ -58,6 +58,11 @@ fn checked(hash: &str, from: String) -> Source {
     }
 }
 
+/// Whether `hash` is a PHC string guard can verify against.
+pub fn valid_hash(hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok()
+}
+
 pub fn verify(hash: &str, input: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {

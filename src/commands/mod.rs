@@ -7,6 +7,7 @@ pub mod env;
 pub mod explain;
 pub mod install;
 pub mod lint;
+pub mod lock;
 pub mod log;
 pub mod passphrase;
 pub mod rules;
@@ -45,6 +46,7 @@ pub fn dispatch(command: Command) -> Result {
         } => log::run(&dirs, lines, json, denied)?,
         Command::Passphrase { action } => passphrase::run(&dirs, action)?,
         Command::Disable { ids } => disable::run(&dirs, &ids)?,
+        Command::Lock => lock::run(&dirs)?,
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
         Command::Man => print!("{}", docs::man_page()?),

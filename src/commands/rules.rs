@@ -8,7 +8,7 @@ use serde_json::json;
 
 pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool, markdown: bool) -> Result {
     let scope = tool.map_or(Scope::All, Scope::Tool);
-    let (set, _) = load(dirs, scope, crate::state::now())?;
+    let (set, config) = load(dirs, scope, crate::state::now())?;
     if markdown {
         print!("{}", markdown_table(&set));
         return Ok(());
@@ -57,6 +57,14 @@ pub fn run(dirs: &Dirs, tool: Option<&str>, json: bool, markdown: bool) -> Resul
                 i.entry.at.0,
                 i.why
             );
+        }
+        if config.locked {
+            println!(
+                "machine: locked ({}): your rules may only tighten",
+                dirs.system_config().display()
+            );
+        } else {
+            println!("machine: not locked (`sudo guard lock` makes the passphrase the machine's)");
         }
     }
     Ok(())
