@@ -40,6 +40,9 @@ _guard() {
             guard,lint)
                 cmd="guard__subcmd__lint"
                 ;;
+            guard,lock)
+                cmd="guard__subcmd__lock"
+                ;;
             guard,log)
                 cmd="guard__subcmd__log"
                 ;;
@@ -82,6 +85,9 @@ _guard() {
             guard__subcmd__help,lint)
                 cmd="guard__subcmd__help__subcmd__lint"
                 ;;
+            guard__subcmd__help,lock)
+                cmd="guard__subcmd__help__subcmd__lock"
+                ;;
             guard__subcmd__help,log)
                 cmd="guard__subcmd__help__subcmd__log"
                 ;;
@@ -107,7 +113,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --help --version install uninstall env explain allow log passphrase disable lint schema completions man rules help"
+            opts="-h -V --help --version install uninstall env explain allow log passphrase lock disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -215,7 +221,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="install uninstall env explain allow log passphrase disable lint schema completions man rules help"
+            opts="install uninstall env explain allow log passphrase lock disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -327,6 +333,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__lint)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__lock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -453,6 +473,20 @@ _guard() {
                     COMPREPLY=($(compgen -W "human json github" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__lock)
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
