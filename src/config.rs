@@ -19,6 +19,22 @@ enum DisableSpec {
     Sealed { id: String, seal: String },
 }
 
+impl DisableSpec {
+    fn entry(d: Spanned<DisableSpec>, file: &str, system: bool) -> Disabled {
+        let (id, seal) = match d.value {
+            DisableSpec::Id(id) => (id, None),
+            DisableSpec::Sealed { id, seal } => (id, Some(seal)),
+        };
+        Disabled {
+            at: (d.referenced.line() as u32, d.referenced.column() as u32),
+            id,
+            file: file.to_string(),
+            seal,
+            system,
+        }
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigSpec {
@@ -81,19 +97,11 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
             continue;
         };
         let file = path.display().to_string();
-        config.disabled.extend(spec.disable.into_iter().map(|d| {
-            let (id, seal) = match d.value {
-                DisableSpec::Id(id) => (id, None),
-                DisableSpec::Sealed { id, seal } => (id, Some(seal)),
-            };
-            Disabled {
-                at: (d.referenced.line() as u32, d.referenced.column() as u32),
-                id,
-                file: file.clone(),
-                seal,
-                system,
-            }
-        }));
+        config.disabled.extend(
+            spec.disable
+                .into_iter()
+                .map(|d| DisableSpec::entry(d, &file, system)),
+        );
         if let Some(locked) = spec.locked {
             if system {
                 config.locked |= locked;
@@ -177,21 +185,12 @@ fn read_sealed(path: &Path, config: &mut Config, diags: &mut Vec<Diagnostic>) {
     };
     let file = path.display().to_string();
     match serde_saphyr::from_str::<Option<Vec<Spanned<DisableSpec>>>>(&text) {
-        Ok(entries) => config
-            .disabled
-            .extend(entries.unwrap_or_default().into_iter().map(|d| {
-                let (id, seal) = match d.value {
-                    DisableSpec::Id(id) => (id, None),
-                    DisableSpec::Sealed { id, seal } => (id, Some(seal)),
-                };
-                Disabled {
-                    at: (d.referenced.line() as u32, d.referenced.column() as u32),
-                    id,
-                    file: file.clone(),
-                    seal,
-                    system: false,
-                }
-            })),
+        Ok(entries) => config.disabled.extend(
+            entries
+                .unwrap_or_default()
+                .into_iter()
+                .map(|d| DisableSpec::entry(d, &file, false)),
+        ),
         Err(e) => diags.push(yaml_error(&file, &e)),
     }
 }

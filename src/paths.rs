@@ -119,11 +119,14 @@ fn path_hash(dir: &Path) -> u64 {
     h.finish()
 }
 
+/// One directory by two names (a symlink): its rules must not load twice. Two stats, not a
+/// `canonicalize` of each: every shim call with `XDG_CONFIG_HOME` set asks.
 fn same_dir(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
     a == b
         || matches!(
-            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
-            (Ok(x), Ok(y)) if x == y
+            (std::fs::metadata(a), std::fs::metadata(b)),
+            (Ok(x), Ok(y)) if (x.dev(), x.ino()) == (y.dev(), y.ino())
         )
 }
 

@@ -21,8 +21,19 @@ pub(crate) fn sandbox() -> Sandbox {
 }
 
 pub(crate) fn guard_on_pty(sb: &Sandbox, args: &[&str]) -> rexpect::session::PtySession {
+    guard_on_pty_with(sb, args, &[])
+}
+
+/// `guard_on_pty` with more variables in its environment.
+pub(crate) fn guard_on_pty_with(
+    sb: &Sandbox,
+    args: &[&str],
+    vars: &[(&str, &std::ffi::OsStr)],
+) -> rexpect::session::PtySession {
     let mut cmd = sb.with_env(Command::new(assert_cmd::cargo::cargo_bin("guard")));
-    cmd.args(args).current_dir(sb.root.path());
+    cmd.args(args)
+        .current_dir(sb.root.path())
+        .envs(vars.iter().copied());
     pty(cmd)
 }
 

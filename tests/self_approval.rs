@@ -3,7 +3,7 @@
 //! refused. These rows cover the environment: `HOME` and `XDG_*` pointing elsewhere move
 //! neither the passphrase, the grants and pending requests, nor the user's own rules.
 
-use crate::allow::{refused_pending_id, sandbox, set_passphrase};
+use crate::allow::{guard_on_pty_with, refused_pending_id, sandbox, set_passphrase};
 use crate::sandbox::{Sandbox, pty_exit, stderr};
 use assert_cmd::prelude::*;
 
@@ -22,11 +22,10 @@ fn guard_allow_with_home_and_xdg_elsewhere_still_asks_the_passphrase() {
     let sb = sandbox();
     set_passphrase(&sb, "correct horse battery");
     let id = refused_pending_id(&sb);
-    let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
-        "guard",
-    )));
-    cmd.args(["allow", &id]).envs(elsewhere(&sb));
-    let mut p = crate::sandbox::pty(cmd);
+    let vars = elsewhere(&sb);
+    let vars: Vec<(&str, &std::ffi::OsStr)> =
+        vars.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    let mut p = guard_on_pty_with(&sb, &["allow", &id], &vars);
     // The pending request is found where the shim put it, and the passphrase is asked.
     p.exp_string("Type yes to allow it").unwrap();
     p.send_line("yes").unwrap();
@@ -90,11 +89,7 @@ fn a_truncated_or_emptied_passphrase_file_refuses_every_approval() {
     for broken in [&hash[..hash.len() / 2], ""] {
         std::fs::write(&file, broken).unwrap();
         let id = refused_pending_id(&sb);
-        let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
-            "guard",
-        )));
-        cmd.args(["allow", &id]);
-        let mut p = crate::sandbox::pty(cmd);
+        let mut p = guard_on_pty_with(&sb, &["allow", &id], &[]);
         p.exp_string("passphrase").unwrap();
         p.exp_eof().unwrap();
         assert_eq!(pty_exit(&p), Some(126), "passphrase file {broken:?}");
@@ -207,11 +202,7 @@ fn an_agents_environment_marker_on_a_pty_refuses_approval_without_a_passphrase()
         ("CODEX_THREAD_ID", "t"),
         ("GUARD_RUN_SESSION", "1"),
     ] {
-        let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
-            "guard",
-        )));
-        cmd.args(["allow", &id]).env(var, value);
-        let mut p = crate::sandbox::pty(cmd);
+        let mut p = guard_on_pty_with(&sb, &["allow", &id], &[(var, value.as_ref())]);
         p.exp_string("no passphrase is set").unwrap();
         p.exp_eof().unwrap();
         assert_eq!(pty_exit(&p), Some(126), "{var}");
@@ -233,11 +224,7 @@ fn the_first_passphrase_cannot_be_set_from_inside_an_agent() {
     );
     assert!(!sb.path("home/.config/guard/passphrase").exists());
     // The same through a marker on a pty of the test's own.
-    let mut cmd = sb.with_env(std::process::Command::new(assert_cmd::cargo::cargo_bin(
-        "guard",
-    )));
-    cmd.args(["passphrase", "set"]).env("GEMINI_CLI", "1");
-    let mut p = crate::sandbox::pty(cmd);
+    let mut p = guard_on_pty_with(&sb, &["passphrase", "set"], &[("GEMINI_CLI", "1".as_ref())]);
     p.exp_string("refused").unwrap();
     p.exp_eof().unwrap();
     assert!(!sb.path("home/.config/guard/passphrase").exists());
