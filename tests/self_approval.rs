@@ -408,3 +408,35 @@ fn guard_lock_without_a_passphrase_refuses_and_changes_nothing() {
     );
     assert!(!sb.path("etc/config.yaml").exists());
 }
+
+#[test]
+fn without_a_passphrase_loosening_works_but_is_recorded_and_shown() {
+    let sb = sandbox();
+    let out = sb.guard().args(["disable", "test.drop"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("disabled test.drop (unsealed"));
+    sb.run("tool").arg("drop").assert().success();
+    let rules = sb.guard().arg("rules").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&rules.stdout).contains("disabled: test.drop")
+            && String::from_utf8_lossy(&rules.stdout).contains("UNSEALED")
+    );
+    let out = sb.guard().args(["uninstall", "tool"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no passphrase is set"),
+        "{}",
+        stderr(&out)
+    );
+    let log = sb.guard().args(["log", "--json"]).output().unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    let guard_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"tool\":\"guard\""))
+        .collect();
+    assert_eq!(guard_lines.len(), 2, "{log}");
+    assert!(
+        guard_lines[0].contains("\"disable\"") && guard_lines[1].contains("\"uninstall\""),
+        "{log}"
+    );
+}

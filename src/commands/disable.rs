@@ -56,6 +56,7 @@ pub fn run(dirs: &Dirs, ids: &[String]) -> Result {
     std::fs::create_dir_all(&dirs.config)
         .map_err(|e| Error::failed(format!("disable: creating {}: {e}", dirs.config.display())))?;
     crate::state::write_atomically(&path, text.as_bytes())?;
+    crate::audit::record_loosening(&dirs.state, signer.is_some())?;
     for id in ids {
         match signer {
             Some(_) => println!("disabled {id} (sealed)"),

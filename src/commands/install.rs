@@ -75,6 +75,7 @@ pub fn uninstall(dirs: &Dirs, shim_dir: &Path, tools: &[String]) -> crate::error
         std::fs::remove_file(&link).with_context(|| format!("removing {}", link.display()))?;
         println!("removed shim {}", link.display());
     }
+    crate::audit::record_loosening(&dirs.state, sealed.is_some())?;
     if sealed.is_none() && !tools.is_empty() {
         eprintln!(
             "guard: no passphrase is set, so anything running as you could remove shims too; `guard passphrase set` closes that"
