@@ -55,6 +55,9 @@ _guard() {
             guard,rules)
                 cmd="guard__subcmd__rules"
                 ;;
+            guard,run)
+                cmd="guard__subcmd__run"
+                ;;
             guard,schema)
                 cmd="guard__subcmd__schema"
                 ;;
@@ -100,6 +103,9 @@ _guard() {
             guard__subcmd__help,rules)
                 cmd="guard__subcmd__help__subcmd__rules"
                 ;;
+            guard__subcmd__help,run)
+                cmd="guard__subcmd__help__subcmd__run"
+                ;;
             guard__subcmd__help,schema)
                 cmd="guard__subcmd__help__subcmd__schema"
                 ;;
@@ -113,7 +119,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --help --version install uninstall env explain allow log passphrase lock disable lint schema completions man rules help"
+            opts="-h -V --help --version install uninstall env explain allow log passphrase run lock disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +227,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="install uninstall env explain allow log passphrase lock disable lint schema completions man rules help"
+            opts="install uninstall env explain allow log passphrase run lock disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -416,6 +422,20 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__help__subcmd__schema)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -552,6 +572,24 @@ _guard() {
             fi
             case "${prev}" in
                 --tool)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__run)
+            opts="-h --dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

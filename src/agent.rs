@@ -48,8 +48,8 @@ pub fn recognise(env: &[(OsString, OsString)]) -> Option<String> {
         "cursor"
     } else if is("OR_APP_NAME", "Aider") {
         "aider"
-    } else if has(RUN_MARKER) {
-        "a `guard run` session"
+    } else if let Some((_, id)) = env.iter().find(|(k, v)| k == RUN_MARKER && !v.is_empty()) {
+        return Some(format!("guard run session {}", id.to_string_lossy()));
     } else {
         return None;
     };
@@ -178,7 +178,7 @@ mod tests {
             ("CODEX_CI", "1", "codex"),
             ("CURSOR_AGENT", "1", "cursor"),
             ("OR_APP_NAME", "Aider", "aider"),
-            (RUN_MARKER, "1", "a `guard run` session"),
+            (RUN_MARKER, "1", "guard run session 1"),
         ];
         for (name, value, agent) in cases {
             assert!(MARKERS.contains(&name), "{name} missing");

@@ -85,6 +85,19 @@ pub enum Command {
         #[arg(value_enum)]
         action: PassphraseAction,
     },
+    /// Run a program (an agent) with the shim directory first on PATH for its whole process
+    /// tree, marked as a guard run session in the audit log.
+    #[command(
+        after_help = "Example:\n  guard run -- claude\n\nExit status: the program's own (128 + N if signal N killed it)."
+    )]
+    Run {
+        /// Shim directory [default: $GUARD_SHIM_DIR, else $XDG_DATA_HOME/guard/shims].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The program and its arguments.
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<OsString>,
+    },
     /// Lock the machine (run with sudo): /etc/guard/config.yaml takes your passphrase's hash
     /// and key and requires the passphrase for every approval, and your own rule layer may
     /// then only tighten (no `disable` of yours counts).

@@ -18,6 +18,7 @@ mod messages;
 mod railway;
 mod rm;
 mod rule_index;
+mod run;
 mod self_approval;
 mod shim;
 mod where_others_fail;

@@ -184,6 +184,34 @@ pub fn record_loosening(state_dir: &Path, sealed: bool) -> anyhow::Result<()> {
     )
 }
 
+/// Record the start of a `guard run` session: the commands its tree runs carry its marker.
+pub fn record_session(state_dir: &Path, session: &str) -> anyhow::Result<()> {
+    let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
+    let caller = Caller::gather(&env);
+    append(
+        state_dir,
+        &Entry {
+            time: humantime::format_rfc3339_seconds(crate::state::now()).to_string(),
+            tool: "guard".into(),
+            argv: std::env::args_os()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect(),
+            cwd: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+            decision: Logged::Allow,
+            outcome: Outcome::Ran,
+            rules: Vec::new(),
+            approved_by: Approver::None,
+            refused_because: None,
+            uid: Some(caller.uid),
+            tty: caller.tty,
+            parent: caller.parent,
+            agent: Some(format!("guard run session {session}")),
+        },
+    )
+}
+
 pub fn read(state_dir: &Path) -> anyhow::Result<Vec<Entry>> {
     let path = log_path(state_dir);
     let text = match std::fs::read_to_string(&path) {

@@ -11,6 +11,7 @@ pub mod lock;
 pub mod log;
 pub mod passphrase;
 pub mod rules;
+pub mod run;
 
 use crate::cli::Command;
 use crate::error::Result;
@@ -47,6 +48,7 @@ pub fn dispatch(command: Command) -> Result {
         Command::Passphrase { action } => passphrase::run(&dirs, action)?,
         Command::Disable { ids } => disable::run(&dirs, &ids)?,
         Command::Lock => lock::run(&dirs)?,
+        Command::Run { dir, command } => run::run(&dirs, &dirs.shim_dir(dir), &command)?,
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
         Command::Man => print!("{}", docs::man_page()?),
