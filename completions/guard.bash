@@ -25,6 +25,9 @@ _guard() {
             guard,disable)
                 cmd="guard__subcmd__disable"
                 ;;
+            guard,doctor)
+                cmd="guard__subcmd__doctor"
+                ;;
             guard,env)
                 cmd="guard__subcmd__env"
                 ;;
@@ -73,6 +76,9 @@ _guard() {
             guard__subcmd__help,disable)
                 cmd="guard__subcmd__help__subcmd__disable"
                 ;;
+            guard__subcmd__help,doctor)
+                cmd="guard__subcmd__help__subcmd__doctor"
+                ;;
             guard__subcmd__help,env)
                 cmd="guard__subcmd__help__subcmd__env"
                 ;;
@@ -119,7 +125,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --help --version install uninstall env explain allow log passphrase run lock disable lint schema completions man rules help"
+            opts="-h -V --help --version install uninstall env explain allow log passphrase run doctor lock disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -190,6 +196,24 @@ _guard() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        guard__subcmd__doctor)
+            opts="-h --json --dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         guard__subcmd__env)
             opts="-h --shell --dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -227,7 +251,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="install uninstall env explain allow log passphrase run lock disable lint schema completions man rules help"
+            opts="install uninstall env explain allow log passphrase run doctor lock disable lint schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -269,6 +293,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__disable)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -98,6 +98,16 @@ pub enum Command {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<OsString>,
     },
+    /// Check that this set-up protects you: shims and PATH, real tools, rules, state, the
+    /// passphrase and the lock, and the bypasses left open; each problem with its fix.
+    #[command(after_help = "Exit status: 0 when no check fails (warnings allowed), 1 otherwise.")]
+    Doctor {
+        /// Print the checks as JSON: [{check, status: ok|warn|fail, detail, fix}].
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Lock the machine (run with sudo): /etc/guard/config.yaml takes your passphrase's hash
     /// and key and requires the passphrase for every approval, and your own rule layer may
     /// then only tighten (no `disable` of yours counts).

@@ -8,6 +8,7 @@ mod audit;
 mod confirm;
 mod corpus;
 mod docs;
+mod doctor;
 mod e2e_curl;
 mod e2e_git;
 mod e2e_postgres;

@@ -84,7 +84,7 @@ pub fn uninstall(dirs: &Dirs, shim_dir: &Path, tools: &[String]) -> crate::error
     Ok(())
 }
 
-fn guard_exe() -> anyhow::Result<std::path::PathBuf> {
+pub fn guard_exe() -> anyhow::Result<std::path::PathBuf> {
     let exe = std::env::current_exe().context("locating the guard binary")?;
     std::fs::canonicalize(&exe).with_context(|| format!("resolving {}", exe.display()))
 }
@@ -96,14 +96,14 @@ fn check_tool_name(tool: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn is_guard(link: &Path, guard_exe: &Path) -> bool {
+pub fn is_guard(link: &Path, guard_exe: &Path) -> bool {
     match (std::fs::metadata(link), std::fs::metadata(guard_exe)) {
         (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
         _ => false,
     }
 }
 
-fn shim_dir_leads_path(shim_dir: &Path) -> bool {
+pub fn shim_dir_leads_path(shim_dir: &Path) -> bool {
     let first = std::env::var_os("PATH")
         .and_then(|p| std::env::split_paths(&p).next())
         .and_then(|d| std::fs::canonicalize(d).ok());

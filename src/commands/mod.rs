@@ -3,6 +3,7 @@
 pub mod allow;
 pub mod disable;
 pub mod docs;
+pub mod doctor;
 pub mod env;
 pub mod explain;
 pub mod install;
@@ -48,6 +49,7 @@ pub fn dispatch(command: Command) -> Result {
         Command::Passphrase { action } => passphrase::run(&dirs, action)?,
         Command::Disable { ids } => disable::run(&dirs, &ids)?,
         Command::Lock => lock::run(&dirs)?,
+        Command::Doctor { json, dir } => doctor::run(&dirs, &dirs.shim_dir(dir), json)?,
         Command::Run { dir, command } => run::run(&dirs, &dirs.shim_dir(dir), &command)?,
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
