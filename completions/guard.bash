@@ -139,7 +139,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__allow)
-            opts="-h --uses --for --cwd --list --revoke --all --help"
+            opts="-h --uses --for --cwd --list --revoke --all --watch --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

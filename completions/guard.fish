@@ -61,6 +61,7 @@ complete -c guard -n "__fish_guard_using_subcommand allow" -l cwd -d 'Directory 
 complete -c guard -n "__fish_guard_using_subcommand allow" -l revoke -d 'Remove a grant (or every grant, with --all)' -r
 complete -c guard -n "__fish_guard_using_subcommand allow" -l list -d 'Show live grants and pending requests'
 complete -c guard -n "__fish_guard_using_subcommand allow" -l all -d 'With --revoke: remove every grant'
+complete -c guard -n "__fish_guard_using_subcommand allow" -l watch -d 'Keep watching for pending requests and offer each as it comes (Ctrl-C ends)'
 complete -c guard -n "__fish_guard_using_subcommand allow" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand log" -s n -l lines -d 'How many entries' -r
 complete -c guard -n "__fish_guard_using_subcommand log" -l json -d 'One JSON object per line'

@@ -185,7 +185,7 @@ pub enum PassphraseAction {
 }
 
 /// `guard allow`'s arguments; `commands::allow` works on them directly.
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct AllowArgs {
     /// The id a refusal printed.
     pub id: Option<String>,
@@ -207,6 +207,9 @@ pub struct AllowArgs {
     /// With --revoke: remove every grant.
     #[arg(long, requires = "revoke")]
     pub all: bool,
+    /// Keep watching for pending requests and offer each as it comes (Ctrl-C ends).
+    #[arg(long, conflicts_with_all = ["id", "command", "revoke", "list"])]
+    pub watch: bool,
     /// The exact command to pre-approve: TOOL ARGS…
     #[arg(last = true, value_parser = clap::builder::OsStringValueParser::new())]
     pub command: Vec<OsString>,

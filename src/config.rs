@@ -46,6 +46,10 @@ struct ConfigSpec {
     /// How long a confirmation prompt waits for an answer, e.g. `60s`, `2m`.
     #[serde(default)]
     confirm_timeout: Option<Spanned<String>>,
+    /// A call that needs a human and has no terminal waits this long (at most 10m) for a
+    /// `guard allow`, instead of failing at once. Off by default.
+    #[serde(default)]
+    approval_wait: Option<Spanned<String>>,
     /// Confirmation prompts ask for the passphrase as well.
     #[serde(default)]
     confirm_with_passphrase: Option<bool>,
@@ -60,10 +64,15 @@ struct ConfigSpec {
     passphrase_key: Option<Spanned<String>>,
 }
 
+/// The longest `approval_wait`: a call held longer looks hung to the agent and its human.
+const MAX_APPROVAL_WAIT: Duration = Duration::from_secs(600);
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub disabled: Vec<Disabled>,
     pub confirm_timeout: Duration,
+    /// `approval_wait`: how long a call without a terminal waits for `guard allow`.
+    pub approval_wait: Option<Duration>,
     pub confirm_with_passphrase: bool,
     pub require_passphrase: bool,
     /// From /etc/guard/config.yaml only: a user-writable file must not define the secret.
@@ -79,6 +88,7 @@ impl Default for Config {
         Config {
             disabled: Vec::new(),
             confirm_timeout: Duration::from_secs(60),
+            approval_wait: None,
             confirm_with_passphrase: false,
             require_passphrase: false,
             system_passphrase_hash: None,
@@ -133,6 +143,34 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
                         format!("confirm_timeout `{}`: {e}", t.value),
                     )
                     .hint("write a duration such as `60s` or `2m`"),
+                ),
+            }
+        }
+        if let Some(w) = spec.approval_wait {
+            match humantime::parse_duration(&w.value) {
+                Ok(d) if d <= MAX_APPROVAL_WAIT => {
+                    // The machine's setting, when set, wins over the user's.
+                    if system || config.approval_wait.is_none() {
+                        config.approval_wait = Some(d).filter(|d| !d.is_zero());
+                    }
+                }
+                Ok(_) => diags.push(
+                    Diagnostic::new(
+                        Code::G003,
+                        &file,
+                        (w.referenced.line() as u32, w.referenced.column() as u32),
+                        format!("approval_wait `{}` is longer than 10m", w.value),
+                    )
+                    .hint("an agent's call should not hang longer; use at most `10m`"),
+                ),
+                Err(e) => diags.push(
+                    Diagnostic::new(
+                        Code::G003,
+                        &file,
+                        (w.referenced.line() as u32, w.referenced.column() as u32),
+                        format!("approval_wait `{}`: {e}", w.value),
+                    )
+                    .hint("write a duration such as `2m`"),
                 ),
             }
         }

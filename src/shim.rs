@@ -139,7 +139,8 @@ fn seek_approval(
     let now = unix_secs(now);
     // With a passphrase, only a grant the human sealed counts. A key that cannot be read
     // honours no grant (the refusal stands and is recorded; `guard allow` says why).
-    if let Ok(key) = crate::approval::passphrase::public_key(dirs, config) {
+    let key = crate::approval::passphrase::public_key(dirs, config);
+    if let Ok(key) = &key {
         match store.consume_grant(&cmd, now, key.as_ref()) {
             Ok(Some(id)) => return Ok(Approval::Grant(id)),
             Ok(None) => {}
@@ -168,15 +169,25 @@ fn seek_approval(
             },
         }
     };
+    // Recorded for `guard allow`; where config.yaml says so, the call waits for that.
+    let pending_or_wait = |why: &str| -> Result<Approval, Refusal> {
+        let refusal = pending(why);
+        match (&refusal.pending, &key, config.approval_wait) {
+            (Some(id), Ok(key), Some(wait)) => {
+                await_grant(&store, &cmd, now, key.as_ref(), id, wait).ok_or(refusal)
+            }
+            _ => Err(refusal),
+        }
+    };
     if decision.action == Action::Deny {
-        return Err(pending("denied"));
+        return pending_or_wait("denied");
     }
     let mut tty = match Tty::open() {
         Ok(tty) => tty,
         Err(_) => {
-            return Err(pending(
+            return pending_or_wait(
                 "needs a human's confirmation, and no terminal is available to ask",
-            ));
+            );
         }
     };
     let command = tool_line(&decision.tool, &argv[1..]);
@@ -194,6 +205,31 @@ fn seek_approval(
             pending: None,
         }),
     }
+}
+
+/// Wait up to `wait` for a human's `guard allow ID` to grant this command (`approval_wait`),
+/// saying so on stderr; the grant's approval, consumed, if one comes.
+fn await_grant(
+    store: &Store,
+    cmd: &ExactCommand,
+    now: u64,
+    key: Option<&crate::approval::seal::PublicKey>,
+    id: &str,
+    wait: std::time::Duration,
+) -> Option<Approval> {
+    eprintln!(
+        "guard: waiting up to {} for a human to run, in their own terminal: guard allow {id}",
+        humantime::format_duration(wait)
+    );
+    let start = std::time::Instant::now();
+    while start.elapsed() < wait {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let now = now + start.elapsed().as_secs();
+        if let Ok(Some(grant)) = store.consume_grant(cmd, now, key) {
+            return Some(Approval::Grant(grant));
+        }
+    }
+    None
 }
 
 fn audit_entry(

@@ -378,3 +378,89 @@ fn a_pending_request_written_by_hand_is_shown_from_its_exact_bytes() {
     p.send_line("no").unwrap();
     p.exp_eof().unwrap();
 }
+
+/// The pending request's id, once the shim has recorded one.
+fn await_pending_id(sb: &Sandbox) -> String {
+    let path = sb.path("home/.local/state/guard/grants.json");
+    let start = std::time::Instant::now();
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&path)
+            && let Ok(state) = serde_json::from_str::<serde_json::Value>(&text)
+            && let Some(id) = state["pending"][0]["id"].as_str()
+        {
+            return id.to_string();
+        }
+        assert!(
+            start.elapsed().as_secs() < 10,
+            "no pending request appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn with_approval_wait_a_call_without_a_terminal_waits_and_runs_once_approved() {
+    let sb = sandbox();
+    sb.write("home/.config/guard/config.yaml", "approval_wait: 30s\n");
+    let child = sb
+        .run("tool")
+        .arg("drop")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = await_pending_id(&sb);
+    approve(&sb, &["allow", &id]);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "waiting up to 30s for a human to run, in their own terminal: guard allow {id}"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.runs("tool"), 1);
+}
+
+#[test]
+fn with_approval_wait_no_approval_in_time_refuses() {
+    let sb = sandbox();
+    sb.write("home/.config/guard/config.yaml", "approval_wait: 1s\n");
+    sb.run("tool")
+        .arg("drop")
+        .assert()
+        .code(126)
+        .stderr(contains("waiting up to 1s"));
+    assert_eq!(sb.runs("tool"), 0);
+    sb.write("home/.config/guard/config.yaml", "approval_wait: 1h\n");
+    sb.run("tool")
+        .arg("drop")
+        .assert()
+        .code(126)
+        .stderr(contains("longer than 10m"));
+}
+
+#[test]
+fn allow_watch_offers_each_request_as_it_comes() {
+    let sb = sandbox();
+    sb.write("home/.config/guard/config.yaml", "approval_wait: 30s\n");
+    let mut p = guard_on_pty(&sb, &["allow", "--watch"]);
+    p.exp_string("watching for pending requests").unwrap();
+    let child = sb
+        .run("tool")
+        .arg("drop")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    p.exp_string("Type the id to approve").unwrap();
+    let id = await_pending_id(&sb);
+    p.send_line(&id).unwrap();
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string(&format!("granted {id}")).unwrap();
+    p.exp_string("watching for pending requests").unwrap();
+    assert!(child.wait_with_output().unwrap().status.success());
+    assert_eq!(sb.runs("tool"), 1);
+}

@@ -18,6 +18,9 @@ use std::ffi::OsString;
 
 pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
     let store = Store::new(&dirs.state);
+    if req.watch {
+        return watch(dirs, &store, req);
+    }
     if req.list {
         return list(dirs, &store);
     }
@@ -161,6 +164,38 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
         )
     );
     Ok(())
+}
+
+/// `--watch`: wait for pending requests and offer them one by one, as `guard allow` does,
+/// until interrupted. A call waiting under `approval_wait` then runs as soon as one is granted.
+fn watch(dirs: &Dirs, store: &Store, req: AllowArgs) -> Result {
+    Tty::open().map_err(|e| {
+        Error::refused(format!(
+            "allow: refused: approving needs a human at an interactive terminal ({e})"
+        ))
+    })?;
+    let mut said = false;
+    loop {
+        let pending = store.update(unix_secs(now()), |s| s.pending.len())?;
+        if pending == 0 {
+            if !said {
+                println!("watching for pending requests (Ctrl-C ends)");
+                said = true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            continue;
+        }
+        said = false;
+        let once = AllowArgs {
+            watch: false,
+            ..req.clone()
+        };
+        if let Err(e) = run(dirs, once)
+            && let Some(message) = e.message()
+        {
+            eprintln!("guard: {message}");
+        }
+    }
 }
 
 fn pick(tty: &mut Tty, pending: &[crate::approval::grants::Pending]) -> Result<Option<String>> {
