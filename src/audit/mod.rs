@@ -153,63 +153,43 @@ pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
 /// Record a guard command that loosened something (`guard disable`, `guard uninstall`), sealed
 /// by the passphrase or not, so `guard log` shows it beside the calls it let through.
 pub fn record_loosening(state_dir: &Path, sealed: bool) -> anyhow::Result<()> {
-    let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
-    let caller = Caller::gather(&env);
-    let argv: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    append(
-        state_dir,
-        &Entry {
-            time: humantime::format_rfc3339_seconds(crate::state::now()).to_string(),
-            tool: "guard".into(),
-            argv,
-            cwd: std::env::current_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default(),
-            decision: Logged::Allow,
-            outcome: Outcome::Ran,
-            rules: Vec::new(),
-            approved_by: if sealed {
-                Approver::Tty
-            } else {
-                Approver::None
-            },
-            refused_because: None,
-            uid: Some(caller.uid),
-            tty: caller.tty,
-            parent: caller.parent,
-            agent: caller.agent,
-        },
-    )
+    let approved_by = if sealed {
+        Approver::Tty
+    } else {
+        Approver::None
+    };
+    append(state_dir, &own_entry(approved_by, None))
 }
 
 /// Record the start of a `guard run` session: the commands its tree runs carry its marker.
 pub fn record_session(state_dir: &Path, session: &str) -> anyhow::Result<()> {
+    let agent = Some(format!("guard run session {session}"));
+    append(state_dir, &own_entry(Approver::None, agent))
+}
+
+/// An entry for this `guard` command itself (what it ran is its own argv).
+fn own_entry(approved_by: Approver, agent: Option<String>) -> Entry {
     let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
     let caller = Caller::gather(&env);
-    append(
-        state_dir,
-        &Entry {
-            time: humantime::format_rfc3339_seconds(crate::state::now()).to_string(),
-            tool: "guard".into(),
-            argv: std::env::args_os()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
-            cwd: std::env::current_dir()
-                .map(|d| d.display().to_string())
-                .unwrap_or_default(),
-            decision: Logged::Allow,
-            outcome: Outcome::Ran,
-            rules: Vec::new(),
-            approved_by: Approver::None,
-            refused_because: None,
-            uid: Some(caller.uid),
-            tty: caller.tty,
-            parent: caller.parent,
-            agent: Some(format!("guard run session {session}")),
-        },
-    )
+    Entry {
+        time: humantime::format_rfc3339_seconds(crate::state::now()).to_string(),
+        tool: "guard".into(),
+        argv: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
+        cwd: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        decision: Logged::Allow,
+        outcome: Outcome::Ran,
+        rules: Vec::new(),
+        approved_by,
+        refused_because: None,
+        uid: Some(caller.uid),
+        tty: caller.tty,
+        parent: caller.parent,
+        agent: agent.or(caller.agent),
+    }
 }
 
 pub fn read(state_dir: &Path) -> anyhow::Result<Vec<Entry>> {
