@@ -53,6 +53,7 @@ zsh\t''
 fish\t''"
 complete -c guard -n "__fish_guard_using_subcommand env" -l dir -r -F
 complete -c guard -n "__fish_guard_using_subcommand env" -s h -l help -d 'Print help'
+complete -c guard -n "__fish_guard_using_subcommand explain" -l shell -d 'A shell command string, judged as bash would run it: every simple command in it (pipelines, lists, substitutions, `sh -c`, wrappers), the strictest decision wins' -r
 complete -c guard -n "__fish_guard_using_subcommand explain" -l json -d 'Print one JSON object: decision, rules[].{id,action,reason,source}, real_path'
 complete -c guard -n "__fish_guard_using_subcommand explain" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand allow" -l uses -d 'How many times the command may run' -r

@@ -59,8 +59,12 @@ pub enum Command {
         /// Print one JSON object: decision, rules[].{id,action,reason,source}, real_path.
         #[arg(long)]
         json: bool,
+        /// A shell command string, judged as bash would run it: every simple command in it
+        /// (pipelines, lists, substitutions, `sh -c`, wrappers), the strictest decision wins.
+        #[arg(long, value_name = "STRING", conflicts_with = "command")]
+        shell: Option<String>,
         /// The command: TOOL then its arguments (put `--` before it).
-        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::builder::OsStringValueParser::new())]
+        #[arg(required_unless_present = "shell", num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true, value_parser = clap::builder::OsStringValueParser::new())]
         command: Vec<OsString>,
     },
     /// Let a refused command run: approve a pending request, or pre-approve an exact command.

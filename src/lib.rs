@@ -17,6 +17,7 @@ pub mod lint;
 pub mod paths;
 pub mod resolve;
 pub mod rules;
+pub mod shell;
 pub mod shim;
 pub mod state;
 pub mod style;

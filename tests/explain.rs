@@ -53,3 +53,77 @@ fn explain_works_for_tools_that_are_not_installed() {
         .stdout(contains("decision:  allow (no rule matched"))
         .stdout(contains("real tool: not found on PATH"));
 }
+
+/// `guard explain --shell STRING --json`: the strictest decision and the deciding rule ids.
+fn shell_decision(sb: &Sandbox, text: &str) -> (String, Vec<String>) {
+    let out = sb
+        .guard()
+        .args(["explain", "--json", "--shell", text])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    (v["decision"].as_str().unwrap().to_string(), ids)
+}
+
+#[test]
+fn a_shell_string_is_judged_by_its_strictest_simple_command() {
+    let sb = Sandbox::new();
+    for (text, decision, id) in [
+        (
+            "git status && git reset --hard",
+            "confirm",
+            "git.reset.hard",
+        ),
+        (
+            r#"bash -c "railway volume rm -v x""#,
+            "deny",
+            "railway.volume.delete",
+        ),
+        (
+            "/usr/local/bin/railway volume delete -v x",
+            "deny",
+            "railway.volume.delete",
+        ),
+        ("sudo -E env X=1 railway down", "confirm", "railway.down"),
+        ("cat drop.sql | psql", "confirm", "psql.stdin"),
+        (
+            "psql <<'SQL'\nDROP TABLE users;\nSQL\n",
+            "confirm",
+            "psql.stdin",
+        ),
+        (
+            "$(echo railway) volume delete",
+            "confirm",
+            "shell.unknowable",
+        ),
+        ("time git push --force", "confirm", "git.push.force"),
+        (
+            "echo ok; railway volume delete -v $VOL",
+            "deny",
+            "railway.volume.delete",
+        ),
+        ("railway status -e $ENV", "confirm", "shell.unknowable"),
+    ] {
+        let (got, ids) = shell_decision(&sb, text);
+        assert_eq!(got, decision, "{text}: {ids:?}");
+        assert!(ids.iter().any(|i| i == id), "{text}: {ids:?}");
+    }
+    assert_eq!(shell_decision(&sb, "ls -la | grep x").0, "allow");
+    let bad = sb
+        .guard()
+        .args(["explain", "--shell", "echo 'unterminated"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -32,7 +32,12 @@ pub fn dispatch(command: Command) -> Result {
             let custom = dir.is_some();
             env::run(shell, &dirs.shim_dir(dir), custom)?
         }
-        Command::Explain { json, command } => {
+        Command::Explain {
+            json,
+            shell: Some(text),
+            ..
+        } => explain::run_shell(&dirs, &text, json)?,
+        Command::Explain { json, command, .. } => {
             explain::run(&dirs, &dirs.shim_dir(None), &command, json)?
         }
         Command::Rules {

@@ -1,0 +1,497 @@
+//! A shell command string as bash would run it, cut into the simple commands it can execute:
+//! pipelines, lists, subshells, groups, loops and conditionals, `$(…)` and backticks (parsed
+//! again), `bash -c`/`sh -c`/`zsh -c` strings, and the wrappers that run another command
+//! (`sudo`, `env`, `timeout`, `nice`, `nohup`, `time`, `command`, `builtin`, `exec`, `xargs`,
+//! `watch`). Parsing is brush-parser's; this module only walks its tree. A word whose value
+//! depends on the run (a variable, a substitution) is `Word::Unknown`: never assumed harmless.
+
+use brush_parser::ast;
+use brush_parser::word::{WordPiece, WordPieceWithSource};
+
+/// How deep substitutions and `sh -c` strings are followed; deeper asks (`Unknown`).
+const MAX_DEPTH: usize = 8;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Word {
+    /// Its value, whatever the run: quotes removed, escapes applied.
+    Known(String),
+    /// Depends on the run; the source text, for people.
+    Unknown(String),
+}
+
+impl Word {
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Word::Known(s) => Some(s),
+            Word::Unknown(_) => None,
+        }
+    }
+
+    /// For display: the value, or the source text of an unknowable word.
+    pub fn text(&self) -> &str {
+        match self {
+            Word::Known(s) | Word::Unknown(s) => s,
+        }
+    }
+}
+
+/// One simple command a string can run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimpleCommand {
+    /// The command name first; wrappers and `VAR=x` prefixes removed.
+    pub words: Vec<Word>,
+    /// Its stdin comes from a file, a here-document or a here-string: input guard cannot
+    /// see as arguments.
+    pub stdin_redirected: bool,
+}
+
+/// The simple commands in `text`, in order. An error when bash would not parse it either.
+pub fn simple_commands(text: &str) -> Result<Vec<SimpleCommand>, String> {
+    let mut out = Vec::new();
+    walk_text(text, 0, &mut out)?;
+    Ok(out)
+}
+
+fn options() -> brush_parser::ParserOptions {
+    brush_parser::ParserOptions::default()
+}
+
+fn walk_text(text: &str, depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        out.push(SimpleCommand {
+            words: vec![Word::Unknown(text.to_string())],
+            stdin_redirected: false,
+        });
+        return Ok(());
+    }
+    let mut parser = brush_parser::Parser::new(std::io::Cursor::new(text), &options());
+    let program = parser.parse_program().map_err(|e| e.to_string())?;
+    for list in &program.complete_commands {
+        walk_list(list, depth, out);
+    }
+    Ok(())
+}
+
+fn walk_list(list: &ast::CompoundList, depth: usize, out: &mut Vec<SimpleCommand>) {
+    for ast::CompoundListItem(and_or, _) in &list.0 {
+        walk_pipeline(&and_or.first, depth, out);
+        for next in &and_or.additional {
+            match next {
+                ast::AndOr::And(p) | ast::AndOr::Or(p) => walk_pipeline(p, depth, out),
+            }
+        }
+    }
+}
+
+fn walk_pipeline(pipeline: &ast::Pipeline, depth: usize, out: &mut Vec<SimpleCommand>) {
+    for (i, command) in pipeline.seq.iter().enumerate() {
+        let from = out.len();
+        walk_command(command, depth, out);
+        // After a `|`, stdin is the previous command's output (marked on everything this
+        // stage runs: stricter, never looser).
+        if i > 0 {
+            for c in &mut out[from..] {
+                c.stdin_redirected = true;
+            }
+        }
+    }
+}
+
+fn walk_command(command: &ast::Command, depth: usize, out: &mut Vec<SimpleCommand>) {
+    match command {
+        ast::Command::Simple(simple) => walk_simple(simple, depth, out),
+        ast::Command::Compound(compound, _) => walk_compound(compound, depth, out),
+        ast::Command::Function(f) => walk_compound(&f.body.0, depth, out),
+        ast::Command::ExtendedTest(..) => {}
+    }
+}
+
+fn walk_compound(compound: &ast::CompoundCommand, depth: usize, out: &mut Vec<SimpleCommand>) {
+    use ast::CompoundCommand as C;
+    match compound {
+        C::BraceGroup(g) => walk_list(&g.list, depth, out),
+        C::Subshell(s) => walk_list(&s.list, depth, out),
+        C::ForClause(f) => {
+            for w in f.values.iter().flatten() {
+                substitutions(&w.value, depth, out);
+            }
+            walk_list(&f.body.list, depth, out);
+        }
+        C::ArithmeticForClause(f) => walk_list(&f.body.list, depth, out),
+        C::CaseClause(c) => {
+            substitutions(&c.value.value, depth, out);
+            for item in &c.cases {
+                if let Some(cmd) = &item.cmd {
+                    walk_list(cmd, depth, out);
+                }
+            }
+        }
+        C::IfClause(i) => {
+            walk_list(&i.condition, depth, out);
+            walk_list(&i.then, depth, out);
+            for e in i.elses.iter().flatten() {
+                if let Some(c) = &e.condition {
+                    walk_list(c, depth, out);
+                }
+                walk_list(&e.body, depth, out);
+            }
+        }
+        C::WhileClause(w) | C::UntilClause(w) => {
+            walk_list(&w.0, depth, out);
+            walk_list(&w.1.list, depth, out);
+        }
+        C::Coprocess(c) => walk_command(&c.body, depth, out),
+        C::Arithmetic(_) => {}
+    }
+}
+
+fn walk_simple(simple: &ast::SimpleCommand, depth: usize, out: &mut Vec<SimpleCommand>) {
+    let mut words = Vec::new();
+    let mut stdin_redirected = false;
+    let push_word = |w: &ast::Word, words: &mut Vec<Word>, out: &mut Vec<SimpleCommand>| {
+        substitutions(&w.value, depth, out);
+        words.push(expand(&w.value));
+    };
+    use ast::CommandPrefixOrSuffixItem as I;
+    for item in simple.prefix.iter().flat_map(|p| &p.0) {
+        match item {
+            I::IoRedirect(r) => stdin_redirected |= redirects_stdin(r, depth, out),
+            // `VAR=x cmd`: the assignment is no command, but may hold a substitution.
+            I::AssignmentWord(_, w) => substitutions(&w.value, depth, out),
+            I::Word(w) => push_word(w, &mut words, out),
+            I::ProcessSubstitution(_, s) => walk_list(&s.list, depth, out),
+        }
+    }
+    if let Some(name) = &simple.word_or_name {
+        push_word(name, &mut words, out);
+    }
+    for item in simple.suffix.iter().flat_map(|s| &s.0) {
+        match item {
+            I::IoRedirect(r) => stdin_redirected |= redirects_stdin(r, depth, out),
+            I::AssignmentWord(_, w) | I::Word(w) => push_word(w, &mut words, out),
+            I::ProcessSubstitution(_, s) => walk_list(&s.list, depth, out),
+        }
+    }
+    if words.is_empty() {
+        return;
+    }
+    emit(words, stdin_redirected, depth, out);
+}
+
+/// A command's words with wrappers removed, or what a `sh -c` string runs.
+fn emit(words: Vec<Word>, stdin_redirected: bool, depth: usize, out: &mut Vec<SimpleCommand>) {
+    let words = unwrap(words);
+    let name = words.first().and_then(Word::known).map(basename);
+    if let Some("bash" | "sh" | "zsh" | "dash" | "ksh") = name
+        && let Some(i) = words.iter().position(|w| w.known() == Some("-c"))
+    {
+        match words.get(i + 1) {
+            Some(Word::Known(script)) => nested(script, depth, stdin_redirected, out),
+            // An unknowable script could run anything: its name is unknowable too.
+            Some(Word::Unknown(s)) => out.push(SimpleCommand {
+                words: vec![Word::Unknown(s.clone())],
+                stdin_redirected,
+            }),
+            None => {}
+        }
+        return;
+    }
+    out.push(SimpleCommand {
+        words,
+        stdin_redirected,
+    });
+}
+
+/// The commands of a nested script (a substitution, a `sh -c` string); one that does not
+/// parse runs something no one can know.
+fn nested(script: &str, depth: usize, stdin_redirected: bool, out: &mut Vec<SimpleCommand>) {
+    if walk_text(script, depth + 1, out).is_err() {
+        out.push(SimpleCommand {
+            words: vec![Word::Unknown(script.to_string())],
+            stdin_redirected,
+        });
+    }
+}
+
+/// `/usr/local/bin/railway` is `railway`.
+pub fn basename(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
+
+/// Strip the commands that run the rest of their arguments as a command.
+fn unwrap(mut words: Vec<Word>) -> Vec<Word> {
+    loop {
+        let Some(name) = words
+            .first()
+            .and_then(Word::known)
+            .map(|n| basename(n).to_string())
+        else {
+            return words;
+        };
+        // How many words after the name each wrapper's own options take, at most: the
+        // command starts at the first word that is not an option (or an option's value).
+        let skip: &[&str] = match name.as_str() {
+            "sudo" => &["-u", "-g", "-h", "-p", "-C", "-D", "-r", "-t", "-U"],
+            "env" => &["-u", "-C", "-S", "--unset", "--chdir"],
+            "timeout" => &["-s", "-k", "--signal", "--kill-after"],
+            "nice" => &["-n", "--adjustment"],
+            "watch" => &["-n", "-d", "--interval"],
+            "xargs" => &["-I", "-i", "-L", "-n", "-P", "-s", "-d", "-E", "-a"],
+            "nohup" | "time" | "command" | "builtin" | "exec" => &[],
+            _ => return words,
+        };
+        let mut i = 1;
+        while let Some(w) = words.get(i) {
+            let Some(text) = w.known() else { break };
+            if name == "env" && !text.starts_with('-') && text.contains('=') {
+                i += 1;
+                continue;
+            }
+            if !text.starts_with('-') || text == "-" {
+                break;
+            }
+            i += if skip.contains(&text) { 2 } else { 1 };
+            if text == "--" {
+                break;
+            }
+        }
+        // `timeout DURATION cmd`: the duration is the first non-option word.
+        if name == "timeout" && i < words.len() {
+            i += 1;
+        }
+        if i >= words.len() {
+            return words;
+        }
+        words.drain(..i);
+    }
+}
+
+/// Does this redirection feed stdin from something guard cannot see as an argument?
+fn redirects_stdin(r: &ast::IoRedirect, depth: usize, out: &mut Vec<SimpleCommand>) -> bool {
+    match r {
+        ast::IoRedirect::File(fd, kind, target) => {
+            if let ast::IoFileRedirectTarget::Filename(w)
+            | ast::IoFileRedirectTarget::Duplicate(w) = target
+            {
+                substitutions(&w.value, depth, out);
+            }
+            if let ast::IoFileRedirectTarget::ProcessSubstitution(_, s) = target {
+                walk_list(&s.list, depth, out);
+            }
+            matches!(
+                kind,
+                ast::IoFileRedirectKind::Read | ast::IoFileRedirectKind::ReadAndWrite
+            ) && fd.is_none_or(|fd| fd == 0)
+        }
+        ast::IoRedirect::HereDocument(fd, _) => fd.is_none_or(|fd| fd == 0),
+        ast::IoRedirect::HereString(fd, w) => {
+            substitutions(&w.value, depth, out);
+            fd.is_none_or(|fd| fd == 0)
+        }
+        ast::IoRedirect::OutputAndError(..) => false,
+    }
+}
+
+/// The commands inside `$(…)` and backticks in a word, wherever they are (quoted or not).
+fn substitutions(word: &str, depth: usize, out: &mut Vec<SimpleCommand>) {
+    let Ok(pieces) = brush_parser::word::parse(word, &options()) else {
+        return;
+    };
+    substitutions_in(&pieces, depth, out);
+}
+
+fn substitutions_in(pieces: &[WordPieceWithSource], depth: usize, out: &mut Vec<SimpleCommand>) {
+    for p in pieces {
+        match &p.piece {
+            WordPiece::CommandSubstitution(inner)
+            | WordPiece::BackquotedCommandSubstitution(inner) => nested(inner, depth, false, out),
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => substitutions_in(inner, depth, out),
+            _ => {}
+        }
+    }
+}
+
+/// The word's value, if the run cannot change it.
+fn expand(word: &str) -> Word {
+    let unknown = || Word::Unknown(word.to_string());
+    let Ok(pieces) = brush_parser::word::parse(word, &options()) else {
+        return unknown();
+    };
+    let mut value = String::new();
+    if !known_value(&pieces, &mut value) {
+        return unknown();
+    }
+    Word::Known(value)
+}
+
+fn known_value(pieces: &[WordPieceWithSource], value: &mut String) -> bool {
+    for p in pieces {
+        match &p.piece {
+            WordPiece::Text(t) | WordPiece::SingleQuotedText(t) => {
+                // Unquoted glob characters expand against the file system.
+                if matches!(p.piece, WordPiece::Text(_)) && t.contains(['*', '?', '[']) {
+                    return false;
+                }
+                value.push_str(t)
+            }
+            WordPiece::EscapeSequence(e) => value.push_str(e.strip_prefix('\\').unwrap_or(e)),
+            WordPiece::AnsiCQuotedText(t) => match ansi_c(t) {
+                Some(t) => value.push_str(&t),
+                None => return false,
+            },
+            WordPiece::DoubleQuotedSequence(inner)
+            | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                if !known_value(inner, value) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The value of `$'…'` text, for the escapes that matter; anything else is unknowable.
+fn ansi_c(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'e' | 'E' => out.push('\x1b'),
+            '\\' => out.push('\\'),
+            '\'' => out.push('\''),
+            '"' => out.push('"'),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each simple command's words, unknowable ones as `?SOURCE`.
+    fn cmds(text: &str) -> Vec<Vec<String>> {
+        simple_commands(text)
+            .unwrap()
+            .into_iter()
+            .map(|c| {
+                c.words
+                    .iter()
+                    .map(|w| match w {
+                        Word::Known(s) => s.clone(),
+                        Word::Unknown(s) => format!("?{s}"),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lists_pipelines_and_groups_are_cut_into_simple_commands() {
+        assert_eq!(
+            cmds("git status && git reset --hard"),
+            [vec!["git", "status"], vec!["git", "reset", "--hard"]]
+        );
+        assert_eq!(
+            cmds("cat drop.sql | psql; (cd x && railway down) || { echo no; }"),
+            [
+                vec!["cat", "drop.sql"],
+                vec!["psql"],
+                vec!["cd", "x"],
+                vec!["railway", "down"],
+                vec!["echo", "no"]
+            ]
+        );
+        assert_eq!(
+            cmds("if true; then railway down; fi"),
+            [vec!["true"], vec!["railway", "down"]]
+        );
+        assert_eq!(cmds("for i in 1 2; do rm -rf \"$i\"; done")[0][0], "rm");
+    }
+
+    #[test]
+    fn quotes_and_escapes_are_removed_and_variables_are_unknowable() {
+        assert_eq!(
+            cmds(r#"railway 'volume' "delete" -v pg\-data"#),
+            [vec!["railway", "volume", "delete", "-v", "pg-data"]]
+        );
+        assert_eq!(
+            cmds("railway volume delete -v $VOL"),
+            [vec!["railway", "volume", "delete", "-v", "?$VOL"]]
+        );
+        assert_eq!(
+            cmds("$(echo railway) volume delete")[1][0],
+            "?$(echo railway)"
+        );
+    }
+
+    #[test]
+    fn substitutions_and_shell_strings_are_parsed_again() {
+        assert_eq!(
+            cmds("echo $(railway volume delete -v x)")[0],
+            ["railway", "volume", "delete", "-v", "x"]
+        );
+        assert_eq!(cmds("echo `railway down`")[0], ["railway", "down"]);
+        assert_eq!(
+            cmds(r#"bash -c "railway volume rm -v x""#),
+            [vec!["railway", "volume", "rm", "-v", "x"]]
+        );
+        assert_eq!(
+            cmds(r#"sh -c 'sh -c "git push --force"'"#),
+            [vec!["git", "push", "--force"]]
+        );
+        assert_eq!(cmds("bash -c \"$SCRIPT\""), [vec!["?\"$SCRIPT\""]]);
+    }
+
+    #[test]
+    fn wrappers_prefixes_and_paths_are_seen_through() {
+        assert_eq!(
+            cmds("sudo -E env X=1 railway down"),
+            [vec!["railway", "down"]]
+        );
+        assert_eq!(
+            cmds("VAR=x timeout -s KILL 10 nice -n 5 nohup time git push --force")[0],
+            ["git", "push", "--force"]
+        );
+        assert_eq!(
+            cmds("/usr/local/bin/railway volume delete -v x")[0][0],
+            "/usr/local/bin/railway"
+        );
+        assert_eq!(basename("/usr/local/bin/railway"), "railway");
+        assert_eq!(
+            cmds("xargs -n 1 railway volume delete -v")[0][..3],
+            ["railway", "volume", "delete"]
+        );
+    }
+
+    #[test]
+    fn stdin_from_files_and_here_documents_is_marked() {
+        let c = simple_commands("psql <<'SQL'\nDROP TABLE users;\nSQL\n").unwrap();
+        assert!(c[0].stdin_redirected);
+        assert!(simple_commands("psql < drop.sql").unwrap()[0].stdin_redirected);
+        assert!(simple_commands("psql <<< 'DROP TABLE t'").unwrap()[0].stdin_redirected);
+        assert!(!simple_commands("psql > out.txt").unwrap()[0].stdin_redirected);
+        let piped = simple_commands("cat drop.sql | psql").unwrap();
+        assert!(!piped[0].stdin_redirected && piped[1].stdin_redirected);
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_a_bound() {
+        let mut text = "railway down".to_string();
+        for _ in 0..20 {
+            text = format!("echo $({text})");
+        }
+        let c = simple_commands(&text).unwrap();
+        assert!(c.iter().any(|c| matches!(c.words[0], Word::Unknown(_))));
+    }
+}
