@@ -114,12 +114,23 @@ fn a_shell_string_is_judged_by_its_strictest_simple_command() {
             "railway.volume.delete",
         ),
         ("railway status -e $ENV", "confirm", "shell.unknowable"),
+        (
+            r#"python3 -c 'import os; os.system("railway volume delete -v x")'"#,
+            "confirm",
+            "shell.interpreter",
+        ),
+        (
+            "node -e \"require('fs').rmSync('/data', {recursive: true})\"",
+            "confirm",
+            "shell.interpreter",
+        ),
     ] {
         let (got, ids) = shell_decision(&sb, text);
         assert_eq!(got, decision, "{text}: {ids:?}");
         assert!(ids.iter().any(|i| i == id), "{text}: {ids:?}");
     }
     assert_eq!(shell_decision(&sb, "ls -la | grep x").0, "allow");
+    assert_eq!(shell_decision(&sb, "python3 -c 'print(1 + 1)'").0, "allow");
     let bad = sb
         .guard()
         .args(["explain", "--shell", "echo 'unterminated"])

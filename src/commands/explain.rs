@@ -114,6 +114,32 @@ pub fn run_shell(dirs: &Dirs, text: &str, json: bool) -> Result {
                     .collect();
                 let host = crate::host::Host::for_examples(c.stdin_redirected);
                 let mut d = decide(&rules, tool, &args, &env, &host);
+                // An interpreter one-liner is a program: if it runs a tool or deletes files,
+                // a human looks (an unknowable one likewise).
+                if let Some(code) = crate::shell::one_liner(&c.words) {
+                    let tools: Vec<&str> = crate::rules::bundled::BUNDLED
+                        .iter()
+                        .flat_map(|b| b.tools.iter().copied())
+                        .collect();
+                    let risky = code
+                        .known()
+                        .is_none_or(|code| crate::shell::mentions_danger(code, &tools));
+                    if risky && d.action < Action::Confirm {
+                        d.action = Action::Confirm;
+                        d.by_default = false;
+                        d.rules.insert(
+                            0,
+                            MatchedRule {
+                                id: "shell.interpreter".into(),
+                                action: Action::Confirm,
+                                reason: "an interpreter one-liner that runs a process, a guarded tool or deletes files: it is a program, not shell, and is not analysed".into(),
+                                source: "<shell analysis>".into(),
+                                challenge: Challenge::Yes,
+                                target: None,
+                            },
+                        );
+                    }
+                }
                 // A guarded tool with an argument no one knows yet: at least a human's look.
                 if let Some(w) = c.words[1..].iter().find(|w| matches!(w, Word::Unknown(_)))
                     && rules.packs_for(tool).next().is_some()

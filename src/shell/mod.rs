@@ -213,6 +213,50 @@ fn nested(script: &str, depth: usize, stdin_redirected: bool, out: &mut Vec<Simp
     }
 }
 
+/// The code of an interpreter one-liner (`python3 -c CODE`, `node -e CODE`, `perl -e CODE`,
+/// `ruby -e CODE`, `php -r CODE`), which is a program, not shell: it is asked about, not
+/// parsed (`mentions_danger`).
+pub fn one_liner(words: &[Word]) -> Option<&Word> {
+    let name = basename(words.first()?.known()?);
+    let flags: &[&str] = match name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.') {
+        "python" => &["-c"],
+        "node" | "nodejs" | "deno" | "bun" => &["-e", "--eval", "-p", "--print"],
+        "perl" => &["-e", "-E"],
+        "ruby" => &["-e"],
+        "php" => &["-r"],
+        _ => return None,
+    };
+    let i = words
+        .iter()
+        .position(|w| w.known().is_some_and(|f| flags.contains(&f)))?;
+    words.get(i + 1)
+}
+
+/// Whether an interpreter's code runs one of `tools` or a process, or deletes files: then a
+/// human should look, whatever the rules of the tools themselves say.
+pub fn mentions_danger(code: &str, tools: &[&str]) -> bool {
+    const CALLS: &[&str] = &[
+        "system(",
+        "popen",
+        "subprocess",
+        "child_process",
+        "exec(",
+        "execSync",
+        "spawn",
+        "Popen",
+        "rmtree",
+        "unlink",
+        "remove(",
+        "rmdir",
+        "rmSync",
+        ".rm(",
+        "rm -rf",
+        "`",
+    ];
+    let words = code.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    CALLS.iter().any(|c| code.contains(c)) || words.into_iter().any(|w| tools.contains(&w))
+}
+
 /// `/usr/local/bin/railway` is `railway`.
 pub fn basename(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
@@ -483,6 +527,20 @@ mod tests {
         assert!(!simple_commands("psql > out.txt").unwrap()[0].stdin_redirected);
         let piped = simple_commands("cat drop.sql | psql").unwrap();
         assert!(!piped[0].stdin_redirected && piped[1].stdin_redirected);
+    }
+
+    #[test]
+    fn interpreter_one_liners_are_found_and_judged_by_what_they_mention() {
+        let c = simple_commands(r#"python3 -c 'import os; os.system("railway down")'"#).unwrap();
+        let code = one_liner(&c[0].words).unwrap().text().to_string();
+        assert!(mentions_danger(&code, &["railway"]));
+        assert!(
+            one_liner(&simple_commands("node -e 'console.log(1)'").unwrap()[0].words).is_some()
+        );
+        assert!(!mentions_danger("console.log(1)", &["railway"]));
+        assert!(mentions_danger("require('fs').unlinkSync('x')", &[]));
+        assert!(one_liner(&simple_commands("python3 script.py").unwrap()[0].words).is_none());
+        assert!(one_liner(&simple_commands("perl -E 'say 1'").unwrap()[0].words).is_some());
     }
 
     #[test]
