@@ -21,12 +21,13 @@ enum DisableSpec {
 
 impl DisableSpec {
     fn entry(d: Spanned<DisableSpec>, file: &str, system: bool) -> Disabled {
+        let written_at = at(&d);
         let (id, seal) = match d.value {
             DisableSpec::Id(id) => (id, None),
             DisableSpec::Sealed { id, seal } => (id, Some(seal)),
         };
         Disabled {
-            at: (d.referenced.line() as u32, d.referenced.column() as u32),
+            at: written_at,
             id,
             file: file.to_string(),
             seal,
@@ -98,6 +99,16 @@ impl Default for Config {
     }
 }
 
+/// The config where only it is needed (not the rules): its first error, if it has one.
+pub fn load_checked(dirs: &Dirs) -> Result<Config, Diagnostic> {
+    let mut diags = Vec::new();
+    let config = load(dirs, &mut diags);
+    match diags.into_iter().find(Diagnostic::is_error) {
+        Some(d) => Err(d),
+        None => Ok(config),
+    }
+}
+
 /// Read both config files; problems are pushed onto `diags` (any error refuses).
 pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
     let mut config = Config::default();
@@ -116,15 +127,12 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
             if system {
                 config.locked |= locked;
             } else {
-                diags.push(
-                    Diagnostic::new(
-                        Code::G002,
-                        &file,
-                        (1, 1),
-                        "`locked` is only honoured in /etc/guard/config.yaml".into(),
-                    )
-                    .hint("`sudo guard lock` locks the machine; remove this key"),
-                );
+                diags.push(system_only(
+                    &file,
+                    (1, 1),
+                    "locked",
+                    "`sudo guard lock` locks the machine; remove this key",
+                ));
             }
         }
         if let Some(t) = spec.confirm_timeout {
@@ -139,7 +147,7 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
                     Diagnostic::new(
                         Code::G003,
                         &file,
-                        (t.referenced.line() as u32, t.referenced.column() as u32),
+                        at(&t),
                         format!("confirm_timeout `{}`: {e}", t.value),
                     )
                     .hint("write a duration such as `60s` or `2m`"),
@@ -158,7 +166,7 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
                     Diagnostic::new(
                         Code::G003,
                         &file,
-                        (w.referenced.line() as u32, w.referenced.column() as u32),
+                        at(&w),
                         format!("approval_wait `{}` is longer than 10m", w.value),
                     )
                     .hint("an agent's call should not hang longer; use at most `10m`"),
@@ -167,7 +175,7 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
                     Diagnostic::new(
                         Code::G003,
                         &file,
-                        (w.referenced.line() as u32, w.referenced.column() as u32),
+                        at(&w),
                         format!("approval_wait `{}`: {e}", w.value),
                     )
                     .hint("write a duration such as `2m`"),
@@ -180,38 +188,45 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
             if system {
                 config.system_passphrase_hash = Some(hash.value);
             } else {
-                diags.push(
-                    Diagnostic::new(
-                        Code::G002,
-                        &file,
-                        (
-                            hash.referenced.line() as u32,
-                            hash.referenced.column() as u32,
-                        ),
-                        "`passphrase_hash` is only honoured in /etc/guard/config.yaml".into(),
-                    )
-                    .hint("use `guard passphrase set` for your own passphrase; remove this key"),
-                );
+                diags.push(system_only(
+                    &file,
+                    at(&hash),
+                    "passphrase_hash",
+                    "use `guard passphrase set` for your own passphrase; remove this key",
+                ));
             }
         }
         if let Some(key) = spec.passphrase_key {
             if system {
                 config.system_passphrase_key = Some(key.value);
             } else {
-                diags.push(
-                    Diagnostic::new(
-                        Code::G002,
-                        &file,
-                        (key.referenced.line() as u32, key.referenced.column() as u32),
-                        "`passphrase_key` is only honoured in /etc/guard/config.yaml".into(),
-                    )
-                    .hint("`guard passphrase set` stores your own key; remove this key"),
-                );
+                diags.push(system_only(
+                    &file,
+                    at(&key),
+                    "passphrase_key",
+                    "`guard passphrase set` stores your own key; remove this key",
+                ));
             }
         }
     }
     read_sealed(&dirs.sealed_disables(), &mut config, diags);
     config
+}
+
+/// Where a value was written.
+fn at<T>(v: &Spanned<T>) -> (u32, u32) {
+    (v.referenced.line() as u32, v.referenced.column() as u32)
+}
+
+/// G002 for a key only `/etc/guard/config.yaml` may set: a user-writable file must not.
+fn system_only(file: &str, at: (u32, u32), key: &str, hint: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::G002,
+        file,
+        at,
+        format!("`{key}` is only honoured in /etc/guard/config.yaml"),
+    )
+    .hint(hint)
 }
 
 /// The `disable` entries `guard disable` wrote (a YAML list of `{id, seal}`).

@@ -38,23 +38,43 @@ pub fn check_private_dir(dir: &Path) -> anyhow::Result<()> {
 /// Replace `path` with `bytes` (mode 0600) so readers see the old file or the new one, never a
 /// partial write: a temporary file in the same directory, synced, then renamed over it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    replace(path, bytes, true).with_context(|| format!("replacing {}", path.display()))
+}
+
+/// Replace a cache file (mode 0600, its directory created 0700), as `write_atomically` does but
+/// not synced: a lost cache entry is only rebuilt.
+pub fn write_cache(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    replace(path, bytes, false)
+}
+
+/// Write `bytes` beside `path` and rename it over `path`; the temporary file never stays.
+fn replace(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::OpenOptions::new()
+    let written = std::fs::OpenOptions::new()
+        .write(true)
         .create(true)
         .truncate(true)
-        .write(true)
         .mode(0o600)
         .open(&tmp)
-        .with_context(|| format!("writing {}", tmp.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))?;
-    Ok(())
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            if sync { f.sync_all() } else { Ok(()) }
+        })
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// The one read of the clock a call makes; everything it records and compares uses this.
@@ -83,33 +103,21 @@ pub fn random_hex(n: usize) -> String {
             .enumerate()
             .for_each(|(i, b)| *b = (t >> (i * 8)) as u8);
     }
-    crate::approval::grants::hex(&buf)
+    hex(&buf)
 }
 
-/// Replace a cache file (mode 0600, its directory created 0700): written beside it and renamed
-/// over it, so a reader sees the old file or the new one. Not synced: a lost cache entry is
-/// only rebuilt.
-pub fn write_cache(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// Bytes as lower-case hex: ids, the exact bytes of a command, seals.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `hex`'s bytes back; `None` for anything it did not write.
+pub fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
     }
-    written
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
 }

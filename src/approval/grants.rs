@@ -2,6 +2,7 @@
 //! exact command run a limited number of times). One JSON file under a file lock, rewritten
 //! atomically, so concurrent shims never both consume a one-use grant.
 
+use crate::state::{hex, unhex};
 use anyhow::Context;
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
@@ -228,20 +229,6 @@ fn fresh_id(state: &State) -> String {
             return id;
         }
     }
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

@@ -161,11 +161,23 @@ pub fn passphrase_for_loosening(
     let key = passphrase::public_key(dirs, config)?;
     let mut tty = Tty::open()
         .map_err(|e| format!("this needs the passphrase, typed by a human at a terminal ({e})"))?;
-    let typed = ask_passphrase(&mut tty, &hash, config)?;
+    ask_and_unlock(&mut tty, &hash, key.as_ref(), config)
+}
+
+/// Ask for the passphrase (checked against `hash`) and unlock the signing key `key` keeps
+/// beside it; `None` where no key is kept.
+pub fn ask_and_unlock(
+    tty: &mut Tty,
+    hash: &str,
+    key: Option<&seal::PublicKey>,
+    config: &Config,
+) -> Result<Option<seal::PrivateKey>, String> {
+    let typed = ask_passphrase(tty, hash, config)?;
     match key {
-        Some(key) => seal::PrivateKey::unlock(&typed, &key)
-            .map(Some)
-            .ok_or_else(|| "the passphrase does not unlock the signing key stored with it".into()),
+        Some(key) => seal::PrivateKey::unlock(&typed, key).map(Some).ok_or_else(|| {
+            "the passphrase does not unlock the signing key stored with it (was the key replaced?)"
+                .into()
+        }),
         None => Ok(None),
     }
 }

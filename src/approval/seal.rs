@@ -5,6 +5,7 @@
 //! shim can check a seal but not make one. Forging one means replacing the key itself, a
 //! deliberate attack the lock closes (`/etc/guard`, root-owned); see docs/threat-model.md.
 
+use crate::state::{hex, unhex};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 
 /// The public half, and the salt its private half is derived with.
@@ -98,14 +99,6 @@ pub fn grant_message(
 /// What a `disable` entry's seal covers.
 pub fn disable_message(id: &str) -> Vec<u8> {
     format!("guard disable v1\0{id}").into_bytes()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    crate::approval::grants::hex(bytes)
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    crate::approval::grants::unhex(s)
 }
 
 #[cfg(test)]

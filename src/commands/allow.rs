@@ -2,11 +2,10 @@
 //! pre-approves one. Approving needs the human at an interactive terminal: the agent that was
 //! refused cannot answer a prompt it never sees (and with a passphrase, not even through a pty).
 
-use crate::approval::ask_passphrase;
+use crate::approval::ask_and_unlock;
 use crate::approval::grants::{ExactCommand, Grant, Store};
 use crate::approval::passphrase::{self, Source};
 use crate::approval::prompt::{Answer, Tty};
-use crate::approval::seal::PrivateKey;
 use crate::cli::AllowArgs;
 use crate::display::escape;
 use crate::error::{Error, Result};
@@ -123,18 +122,8 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
         _ => return Err(Error::refused("allow: not approved; nothing changed")),
     }
     let signer = match secret {
-        Some(hash) => {
-            let typed = ask_passphrase(&mut tty, &hash, &config)
-                .map_err(|why| Error::refused(format!("allow: refused: {why}")))?;
-            match &key {
-                Some(key) => Some(PrivateKey::unlock(&typed, key).ok_or_else(|| {
-                    Error::refused(
-                        "allow: refused: the passphrase does not unlock the signing key stored with it (was the key replaced?)",
-                    )
-                })?),
-                None => None,
-            }
-        }
+        Some(hash) => ask_and_unlock(&mut tty, &hash, key.as_ref(), &config)
+            .map_err(|why| Error::refused(format!("allow: refused: {why}")))?,
         None => None,
     };
     let t = unix_secs(now());
@@ -220,7 +209,8 @@ fn pick(tty: &mut Tty, pending: &[crate::approval::grants::Pending]) -> Result<O
 
 fn list(dirs: &Dirs, store: &Store) -> Result {
     let t = unix_secs(now());
-    let (_, config) = load(dirs, Scope::All, now())?;
+    let config =
+        crate::config::load_checked(dirs).map_err(|d| Error::failed(format!("allow: {d}")))?;
     let key = passphrase::public_key(dirs, &config).ok().flatten();
     let (grants, pending) = store.update(t, |s| (s.grants.clone(), s.pending.clone()))?;
     if grants.is_empty() {

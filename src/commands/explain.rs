@@ -69,98 +69,26 @@ pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: 
     Ok(())
 }
 
-/// One simple command of a shell string, decided as the shim would decide it.
-#[derive(serde::Serialize)]
-struct Judged {
-    argv: Vec<String>,
-    #[serde(flatten)]
-    decision: crate::rules::decision::Decision,
-}
-
 /// `guard explain --shell STRING`: each simple command the string can run, and the strictest
 /// decision among them, so a harmless segment never launders a destructive one.
 pub fn run_shell(dirs: &Dirs, text: &str, json: bool) -> Result {
     use crate::rules::Action;
-    use crate::rules::decision::{Decision, MatchedRule};
-    use crate::rules::model::Challenge;
-    use crate::shell::{Word, basename, simple_commands};
-    let commands = simple_commands(text)
+    let commands = crate::shell::simple_commands(text)
         .map_err(|e| Error::usage(format!("explain: not a shell command bash would run: {e}")))?;
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
-    let mut judged = Vec::new();
-    for c in &commands {
-        let argv: Vec<String> = c.words.iter().map(|w| w.text().to_string()).collect();
-        let unknowable = |what: &str, text: &str| MatchedRule {
-            id: "shell.unknowable".into(),
-            action: Action::Confirm,
-            reason: format!("{what} is known only when it runs (`{text}`): never assumed harmless"),
-            source: "<shell analysis>".into(),
-            challenge: Challenge::Yes,
-            target: None,
-        };
-        let decision = match &c.words[0] {
-            Word::Unknown(name) => Decision {
-                tool: name.clone(),
-                action: Action::Confirm,
-                rules: vec![unknowable("the command name", name)],
-                by_default: false,
-            },
-            Word::Known(name) => {
-                let tool = basename(name);
-                let (rules, _) = load(dirs, Scope::Tool(tool), crate::state::now())?;
-                let args: Vec<OsString> = c.words[1..]
-                    .iter()
-                    .map(|w| OsString::from(w.text()))
-                    .collect();
-                let host = crate::host::Host::for_examples(c.stdin_redirected);
-                let mut d = decide(&rules, tool, &args, &env, &host);
-                // An interpreter one-liner is a program: if it runs a tool or deletes files,
-                // a human looks (an unknowable one likewise).
-                if let Some(code) = crate::shell::one_liner(&c.words) {
-                    let tools: Vec<&str> = crate::rules::bundled::BUNDLED
-                        .iter()
-                        .flat_map(|b| b.tools.iter().copied())
-                        .collect();
-                    let risky = code
-                        .known()
-                        .is_none_or(|code| crate::shell::mentions_danger(code, &tools));
-                    if risky && d.action < Action::Confirm {
-                        d.action = Action::Confirm;
-                        d.by_default = false;
-                        d.rules.insert(
-                            0,
-                            MatchedRule {
-                                id: "shell.interpreter".into(),
-                                action: Action::Confirm,
-                                reason: "an interpreter one-liner that runs a process, a guarded tool or deletes files: it is a program, not shell, and is not analysed".into(),
-                                source: "<shell analysis>".into(),
-                                challenge: Challenge::Yes,
-                                target: None,
-                            },
-                        );
-                    }
-                }
-                // A guarded tool with an argument no one knows yet: at least a human's look.
-                if let Some(w) = c.words[1..].iter().find(|w| matches!(w, Word::Unknown(_)))
-                    && rules.packs_for(tool).next().is_some()
-                    && d.action < Action::Confirm
-                {
-                    d.action = Action::Confirm;
-                    d.by_default = false;
-                    d.rules.insert(0, unknowable("an argument", w.text()));
-                }
-                d
-            }
-        };
-        judged.push(Judged { argv, decision });
-    }
+    let now = crate::state::now();
+    let mut rules_for = |tool: &str| load(dirs, Scope::Tool(tool), now).map(|(rules, _)| rules);
+    let judged = commands
+        .iter()
+        .map(|c| crate::shell::judge(c, &mut rules_for, &env))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let strictest = judged
         .iter()
         .map(|j| j.decision.action)
         .max()
         .unwrap_or(Action::Allow);
     if json {
-        let rules: Vec<&MatchedRule> = judged.iter().flat_map(|j| &j.decision.rules).collect();
+        let rules: Vec<_> = judged.iter().flat_map(|j| &j.decision.rules).collect();
         let out = json!({
             "command": text,
             "decision": strictest,

@@ -56,7 +56,8 @@ pub fn install(dirs: &Dirs, shim_dir: &Path, tools: &[String], all: bool) -> any
 /// Removing a shim lets its tool run unguarded: with a passphrase set, a human types it.
 pub fn uninstall(dirs: &Dirs, shim_dir: &Path, tools: &[String]) -> crate::error::Result {
     let guard_exe = guard_exe()?;
-    let (_, config) = load(dirs, Scope::All, crate::state::now())?;
+    let config = crate::config::load_checked(dirs)
+        .map_err(|d| crate::error::Error::failed(format!("uninstall: {d}")))?;
     let sealed = crate::approval::passphrase_for_loosening(dirs, &config)
         .map_err(|why| crate::error::Error::refused(format!("uninstall: refused: {why}")))?;
     for tool in tools {

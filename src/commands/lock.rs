@@ -48,11 +48,8 @@ pub fn run(dirs: &Dirs) -> Result {
             )));
         }
     };
-    let mut diags = Vec::new();
-    let config = crate::config::load(dirs, &mut diags);
-    if let Some(d) = diags.iter().find(|d| d.is_error()) {
-        return Err(Error::failed(format!("lock: fix the config first: {d}")));
-    }
+    let config = crate::config::load_checked(dirs)
+        .map_err(|d| Error::failed(format!("lock: fix the config first: {d}")))?;
     if config.system_passphrase_hash.is_some() || config.locked {
         return Err(Error::failed(format!(
             "lock: {} already holds a passphrase or `locked`; edit it as root to change them",

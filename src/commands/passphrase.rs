@@ -10,11 +10,8 @@ use crate::paths::Dirs;
 use std::time::Duration;
 
 pub fn run(dirs: &Dirs, action: PassphraseAction) -> Result {
-    let mut diags = Vec::new();
-    let config = config::load(dirs, &mut diags);
-    if let Some(d) = diags.iter().find(|d| d.is_error()) {
-        return Err(Error::failed(format!("passphrase: {d}")));
-    }
+    let config =
+        config::load_checked(dirs).map_err(|d| Error::failed(format!("passphrase: {d}")))?;
     if config.system_passphrase_hash.is_some() {
         return Err(Error::failed(
             "passphrase: it is managed in /etc/guard/config.yaml (passphrase_hash); change it there",

@@ -1,6 +1,6 @@
-//! The layered loader: bundled packs (compiled into the binary) → /etc/guard/rules →
-//! $XDG_CONFIG_HOME/guard/rules, with the config files beside them (`disable:`). Any error
-//! refuses. The edge of the rules core: it reads files, the core only compiles text.
+//! The layered loader: bundled packs (compiled into the binary) → /etc/guard/rules → the
+//! user's `~/.config/guard/rules` (and `$XDG_CONFIG_HOME/guard/rules` where that is another
+//! directory), with the config files beside them (`disable:`). Any error refuses. The edge of the rules core: it reads files, the core only compiles text.
 
 pub mod index;
 mod pack_cache;
@@ -121,17 +121,13 @@ pub fn load_with_diagnostics(
     let (disabled, ignored) = sort_disables(dirs, &config);
     let mut switched_off = Vec::new();
     for pack in &mut packs {
-        switched_off.extend(
-            pack.rules
-                .iter()
-                .filter(|r| disabled.iter().any(|d| d.id == r.id))
-                .map(|r| r.id.to_string()),
-        );
         let keep: Vec<bool> = pack
             .rules
             .iter()
             .map(|r| !disabled.iter().any(|d| d.id == r.id))
             .collect();
+        let off = pack.rules.iter().zip(&keep).filter(|(_, k)| !**k);
+        switched_off.extend(off.map(|(r, _)| r.id.to_string()));
         let mut k = keep.iter();
         pack.rules.retain(|_| *k.next().unwrap_or(&true));
         let mut k = keep.iter();
@@ -238,9 +234,8 @@ fn user_layer_for(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
         Err(e) => return diags.push(Diagnostic::unreadable(dir, &e)),
     };
-    let now_time = now;
     // Read before any stat the cache judges by it (`Stamp::settled`).
-    let now = i64::try_from(crate::state::unix_secs(now)).unwrap_or(i64::MAX);
+    let secs = i64::try_from(crate::state::unix_secs(now)).unwrap_or(i64::MAX);
     let reported = diags.len();
     let euid = nix::unistd::geteuid().as_raw();
     let dir_stamp = nix::sys::stat::fstat(&dir_fd).ok().map(|st| Stamp::of(&st));
@@ -261,14 +256,14 @@ fn user_layer_for(
             Err(e) => return diags.push(Diagnostic::unreadable(dir, &e)),
         },
     };
-    let mut update = old.update(now, euid);
+    let mut update = old.update(secs, euid);
     if let Some(stamp) = dir_stamp {
         update.listing(stamp, &names);
     }
     let cache = PackCache::new(
         dirs.compiled_packs(dir),
         dir.as_os_str().as_bytes(),
-        now,
+        secs,
         euid,
     );
     let mut found = Vec::new();
@@ -278,7 +273,7 @@ fn user_layer_for(
             // Listed by the index yet gone: list the directory itself.
             Err(nix::errno::Errno::ENOENT) if from_index => {
                 diags.truncate(reported);
-                return user_layer_for(tool, dir, dirs, now_time, false, packs, diags);
+                return user_layer_for(tool, dir, dirs, now, false, packs, diags);
             }
             Err(_) => None,
         };

@@ -5,6 +5,10 @@
 //! `watch`). Parsing is brush-parser's; this module only walks its tree. A word whose value
 //! depends on the run (a variable, a substitution) is `Word::Unknown`: never assumed harmless.
 
+mod judge;
+
+pub use judge::{Judged, judge};
+
 use brush_parser::ast;
 use brush_parser::word::{WordPiece, WordPieceWithSource};
 
