@@ -37,6 +37,9 @@ _guard() {
             guard,help)
                 cmd="guard__subcmd__help"
                 ;;
+            guard,hook)
+                cmd="guard__subcmd__hook"
+                ;;
             guard,install)
                 cmd="guard__subcmd__install"
                 ;;
@@ -88,6 +91,9 @@ _guard() {
             guard__subcmd__help,help)
                 cmd="guard__subcmd__help__subcmd__help"
                 ;;
+            guard__subcmd__help,hook)
+                cmd="guard__subcmd__help__subcmd__hook"
+                ;;
             guard__subcmd__help,install)
                 cmd="guard__subcmd__help__subcmd__install"
                 ;;
@@ -125,7 +131,7 @@ _guard() {
 
     case "${cmd}" in
         guard)
-            opts="-h -V --help --version install uninstall env explain allow log passphrase run doctor lock disable lint schema completions man rules help"
+            opts="-h -V --help --version install uninstall env explain allow log passphrase run doctor lock disable lint hook schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -255,7 +261,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help)
-            opts="install uninstall env explain allow log passphrase run doctor lock disable lint schema completions man rules help"
+            opts="install uninstall env explain allow log passphrase run doctor lock disable lint hook schema completions man rules help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,6 +359,20 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -495,6 +515,20 @@ _guard() {
         guard__subcmd__help__subcmd__uninstall)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook)
+            opts="-h --help claude codex gemini copilot cursor"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

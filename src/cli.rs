@@ -142,6 +142,16 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Judge an agent's pre-command hook input (JSON on stdin) and answer in its protocol:
+    /// nothing (no objection), an ask in the agent's own dialog, or exit 2 with the reason.
+    #[command(
+        after_help = "Agents run this themselves, from their hook settings (docs/agents.md).\nIt never answers \"allow\": staying silent leaves the agent's own permission prompt in place.\n\nExit status: 0 no objection or an ask (JSON on stdout); 2 denied (reason on stderr), also\nwhen guard cannot read the input or load its rules.\n\nExample:\n  echo '{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\",\"tool_use_id\":\"t\",\"tool_input\":{\"command\":\"railway down\"}}' | guard hook claude"
+    )]
+    Hook {
+        /// The agent whose hook protocol to speak.
+        #[arg(value_enum)]
+        agent: crate::hook::Agent,
+    },
     /// Print the JSON Schema of the rule format (docs/guard-rules.schema.json).
     #[command(
         after_help = "For editors with yaml-language-server, start a rule file with:\n  # yaml-language-server: $schema=<path or URL of guard-rules.schema.json>"

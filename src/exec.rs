@@ -30,6 +30,8 @@ pub fn exec_real_tool(program: &Path, argv: &[OsString], depth: u32) -> std::io:
     // inherits exactly what guard was started with.)
     unsafe {
         std::env::set_var(DEPTH_VAR, (depth + 1).to_string());
+        // A hook's ticket was for guard (`approval::ticket`); the tool never sees it.
+        std::env::remove_var(crate::approval::ticket::VAR);
     }
     match nix::unistd::execv(&path, &args) {
         Err(errno) => std::io::Error::from(errno),

@@ -11,6 +11,7 @@ pub mod display;
 pub mod error;
 pub mod exec;
 pub mod exit;
+pub mod hook;
 pub mod host;
 pub mod layers;
 pub mod lint;

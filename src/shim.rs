@@ -158,7 +158,7 @@ fn seek_approval(
             .iter()
             .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
             .collect();
-        match store.add_pending(cmd.clone(), rules, now) {
+        match store.add_pending(cmd.clone(), rules, now, true) {
             Ok(id) => Refusal {
                 why: why.to_string(),
                 pending: Some(id),
@@ -181,6 +181,19 @@ fn seek_approval(
     };
     if decision.action == Action::Deny {
         return pending_or_wait("denied");
+    }
+    // The human said yes to exactly this in the agent's own dialog (`approval::ticket`).
+    // Tickets stand only where grants need no seal: an agent could write one as easily.
+    if let Some(token) = std::env::var_os(crate::approval::ticket::VAR)
+        && let Some(token) = token.to_str()
+        && !config.confirm_with_passphrase
+        && matches!(
+            crate::approval::passphrase::source(dirs, config),
+            crate::approval::passphrase::Source::None
+        )
+        && crate::approval::ticket::redeem(&dirs.state, token, &cmd, now)
+    {
+        return Ok(Approval::AgentDialog);
     }
     let mut tty = match Tty::open() {
         Ok(tty) => tty,
@@ -245,6 +258,7 @@ fn audit_entry(
         Ok(None) => (Outcome::Ran, Approver::None, None),
         Ok(Some(Approval::Tty)) => (Outcome::Ran, Approver::Tty, None),
         Ok(Some(Approval::Grant(id))) => (Outcome::Ran, Approver::Grant(id.clone()), None),
+        Ok(Some(Approval::AgentDialog)) => (Outcome::Ran, Approver::AgentDialog, None),
         Err(r) => (Outcome::Refused, Approver::None, Some(r.why.clone())),
     };
     audit::Entry {

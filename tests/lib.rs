@@ -13,6 +13,7 @@ mod e2e_curl;
 mod e2e_git;
 mod e2e_postgres;
 mod explain;
+mod hooks;
 mod install;
 mod lint;
 mod messages;

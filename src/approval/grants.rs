@@ -137,6 +137,15 @@ impl Store {
     /// Run `f` on the state under an exclusive lock; a changed state is written back atomically
     /// (temporary file + rename). A state file that cannot be read refuses: never allow.
     pub fn update<T>(&self, now: u64, f: impl FnOnce(&mut State) -> T) -> anyhow::Result<T> {
+        self.update_locking(now, FlockArg::LockExclusive, f)
+    }
+
+    fn update_locking<T>(
+        &self,
+        now: u64,
+        how: FlockArg,
+        f: impl FnOnce(&mut State) -> T,
+    ) -> anyhow::Result<T> {
         crate::state::ensure_private_dir(&self.dir)?;
         let lock_path = self.dir.join("grants.lock");
         let lock_file = std::fs::OpenOptions::new()
@@ -146,7 +155,7 @@ impl Store {
             .mode(0o600)
             .open(&lock_path)
             .with_context(|| format!("opening {}", lock_path.display()))?;
-        let _lock = Flock::lock(lock_file, FlockArg::LockExclusive)
+        let _lock = Flock::lock(lock_file, how)
             .map_err(|(_, e)| e)
             .with_context(|| format!("locking {}", lock_path.display()))?;
         let path = self.file();
@@ -195,14 +204,44 @@ impl Store {
         })
     }
 
-    /// Record a refused command so a human can approve it with `guard allow ID`.
+    /// The id of a live grant for exactly this command, without using it (the hooks: the
+    /// shim that runs the command uses it). Read without the lock: writers replace the file
+    /// whole, so a read sees one state or the next.
+    pub fn peek_grant(
+        &self,
+        cmd: &ExactCommand,
+        now: u64,
+        key: Option<&super::seal::PublicKey>,
+    ) -> anyhow::Result<Option<String>> {
+        let path = self.file();
+        let state = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice::<State>(&bytes)
+                .with_context(|| format!("state file {} is corrupt", path.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Ok(state
+            .grants
+            .into_iter()
+            .find(|g| g.expires > now && g.uses_left > 0 && g.command.same(cmd) && g.sealed_by(key))
+            .map(|g| g.id))
+    }
+
+    /// Record a refused command so a human can approve it with `guard allow ID`. `wait`:
+    /// whether to wait for the lock (the shim) or give up at once (a hook).
     pub fn add_pending(
         &self,
         cmd: ExactCommand,
         rules: Vec<String>,
         now: u64,
+        wait: bool,
     ) -> anyhow::Result<String> {
-        self.update(now, |state| {
+        let how = if wait {
+            FlockArg::LockExclusive
+        } else {
+            FlockArg::LockExclusiveNonblock
+        };
+        self.update_locking(now, how, |state| {
             if let Some(p) = state.pending.iter_mut().find(|p| p.command.same(&cmd)) {
                 p.time = now;
                 p.rules = rules;

@@ -6,6 +6,7 @@ pub mod grants;
 pub mod passphrase;
 pub mod prompt;
 pub mod seal;
+pub mod ticket;
 
 use crate::config::Config;
 use crate::display::escape;
@@ -21,6 +22,8 @@ use std::fmt::Write as _;
 pub enum Approval {
     Tty,
     Grant(String),
+    /// A yes in the agent's own dialog, carried by a hook's ticket.
+    AgentDialog,
 }
 
 /// What the human must type for a confirm decision: the hardest challenge any matched confirm

@@ -81,13 +81,15 @@ impl Outcome {
     }
 }
 
-/// Who let a command that needed a human run: written `none`, `tty` or `grant:ID`.
+/// Who let a command that needed a human run: written `none`, `tty`, `grant:ID` or
+/// `agent-dialog` (the human said yes in the agent's own dialog: `approval::ticket`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum Approver {
     None,
     Tty,
     Grant(String),
+    AgentDialog,
 }
 
 impl From<Approver> for String {
@@ -96,6 +98,7 @@ impl From<Approver> for String {
             Approver::None => "none".into(),
             Approver::Tty => "tty".into(),
             Approver::Grant(id) => format!("grant:{id}"),
+            Approver::AgentDialog => "agent-dialog".into(),
         }
     }
 }
@@ -106,9 +109,10 @@ impl TryFrom<String> for Approver {
         match s.as_str() {
             "none" => Ok(Approver::None),
             "tty" => Ok(Approver::Tty),
+            "agent-dialog" => Ok(Approver::AgentDialog),
             _ => match s.strip_prefix("grant:") {
                 Some(id) => Ok(Approver::Grant(id.to_string())),
-                None => Err(format!("`{s}` is not none, tty or grant:ID")),
+                None => Err(format!("`{s}` is not none, tty, grant:ID or agent-dialog")),
             },
         }
     }
@@ -262,6 +266,7 @@ mod tests {
             Approver::None,
             Approver::Tty,
             Approver::Grant("3fa2c1".into()),
+            Approver::AgentDialog,
         ] {
             let text = serde_json::to_string(&a).unwrap();
             assert_eq!(serde_json::from_str::<Approver>(&text).unwrap(), a);

@@ -6,6 +6,7 @@ pub mod docs;
 pub mod doctor;
 pub mod env;
 pub mod explain;
+pub mod hook;
 pub mod install;
 pub mod lint;
 pub mod lock;
@@ -56,6 +57,7 @@ pub fn dispatch(command: Command) -> Result {
         Command::Lock => lock::run(&dirs)?,
         Command::Doctor { json, dir } => doctor::run(&dirs, &dirs.shim_dir(dir), json)?,
         Command::Run { dir, command } => run::run(&dirs, &dirs.shim_dir(dir), &command)?,
+        Command::Hook { agent } => hook::run(&dirs, agent)?,
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
         Command::Man => print!("{}", docs::man_page()?),

@@ -1,0 +1,287 @@
+//! `guard hook AGENT`: the edge of the agents' hooks (`hook` is the pure part). Reads the
+//! payload, judges every simple command of the shell string as the shim would, and answers.
+//!
+//! How a confirm is answered depends on what happens after the agent's own dialog:
+//! - no shim will see the command (it is not shimmed, or is called by path): the dialog is
+//!   the one approval, so the hook asks there;
+//! - a shim will see it and the agent lets the hook rewrite the command (Claude Code, Gemini
+//!   CLI) and no passphrase is set: the hook asks with a ticket (`approval::ticket`), which the
+//!   shim honours instead of asking again;
+//! - otherwise the shim would ask again after the dialog, so the hook denies at once with a
+//!   pending request for `guard allow`: one approval, in a terminal of the human's own.
+//!
+//! A deny is always a deny, recorded as pending so a human can approve it once.
+
+use crate::approval::grants::{ExactCommand, Store};
+use crate::approval::{passphrase, ticket};
+use crate::error::{Error, Result};
+use crate::hook::{self, Agent, AskForm, Request, Verdict};
+use crate::layers::{Scope, load};
+use crate::paths::Dirs;
+use crate::rules::Action;
+use crate::shell::{self, Judged, SimpleCommand, Word};
+use crate::state::unix_secs;
+use std::ffi::OsString;
+use std::io::Read as _;
+use std::path::Path;
+
+/// A larger payload is not analysed: denied, with the reason.
+const MAX_INPUT: u64 = 4 << 20;
+
+pub fn run(dirs: &Dirs, agent: Agent) -> Result {
+    // A panic is guard's failure, never the command's pass: agents run the command when a
+    // hook crashes, so a panic answers deny (exit 2, reason on stderr) whatever the build.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "guard: the command was stopped because guard's hook failed ({info}); \
+             ask your human to run `guard doctor` and report this"
+        );
+        std::process::exit(hook::DENY_STATUS.into());
+    }));
+    // How the test suite proves that a panic denies (debug builds only).
+    if cfg!(debug_assertions) && std::env::var_os("GUARD_TEST_HOOK_PANIC").is_some() {
+        panic!("a panic the test suite asked for");
+    }
+    let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
+    let request = read_input()
+        .and_then(|input| hook::parse(agent, &input))
+        .map_err(|why| {
+            deny(format!(
+                "the command was stopped: guard could not read the {} hook input: {why}. \
+                 Ask your human to check the hook with `guard doctor`",
+                agent.name()
+            ))
+        })?;
+    let Some(request) = request else {
+        return Ok(());
+    };
+    let answer = hook::answer(&request, verdict(dirs, &request, &env));
+    if let Some(out) = answer.stdout {
+        println!("{out}");
+    }
+    match answer.deny {
+        Some(reason) => Err(deny(reason)),
+        None => Ok(()),
+    }
+}
+
+fn deny(reason: String) -> Error {
+    Error::with_code(hook::DENY_STATUS, reason)
+}
+
+fn read_input() -> std::result::Result<Vec<u8>, String> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut input)
+        .map_err(|e| format!("stdin cannot be read ({e})"))?;
+    if input.len() as u64 > MAX_INPUT {
+        return Err(format!("it is larger than {MAX_INPUT} bytes"));
+    }
+    Ok(input)
+}
+
+/// One simple command that needs a human, and the exact command a grant or ticket would
+/// name (`None` when part of it is known only at run time).
+struct Needs {
+    judged: Judged,
+    exact: Option<ExactCommand>,
+    shimmed: bool,
+}
+
+fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verdict {
+    let now = crate::state::now();
+    let secs = unix_secs(now);
+    // Relative paths in the command (`rm -rf ./build`, `psql -f x.sql`) are where it runs.
+    let cwd = request
+        .cwd
+        .clone()
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    let _ = std::env::set_current_dir(&cwd);
+    let commands = match shell::simple_commands(&request.command) {
+        Ok(commands) => commands,
+        Err(e) => {
+            let why = format!(
+                "  guard cannot read this as bash would ({}), so it cannot check it\n",
+                crate::display::escape(&e)
+            );
+            return ask_or_deny(request, &why, None, Vec::new);
+        }
+    };
+    let config = match crate::config::load_checked(dirs) {
+        Ok(config) => config,
+        Err(d) => return Verdict::Deny(stopped(&format!("guard's configuration is broken: {d}"))),
+    };
+    // Tickets stand only where grants need no seal (`approval::ticket`).
+    let protected = config.confirm_with_passphrase
+        || !matches!(passphrase::source(dirs, &config), passphrase::Source::None);
+    let key = passphrase::public_key(dirs, &config).ok().flatten();
+    let store = Store::new(&dirs.state);
+    let shim_dir = dirs.shim_dir(None);
+    let mut rules_for = |tool: &str| load(dirs, Scope::Tool(tool), now).map(|(r, _)| r);
+    let mut needs = Vec::new();
+    for command in &commands {
+        let judged = match shell::judge(command, &mut rules_for, env) {
+            Ok(j) => j,
+            Err(e) => return Verdict::Deny(stopped(&e.to_string())),
+        };
+        if judged.decision.action == Action::Allow {
+            continue;
+        }
+        let exact = exact(command, &cwd);
+        // A human's `guard allow` for exactly this: the shim that runs it uses the grant.
+        if let Some(cmd) = &exact
+            && let Ok(Some(_)) = store.peek_grant(cmd, secs, key.as_ref())
+        {
+            continue;
+        }
+        let shimmed = is_shimmed(command, &shim_dir, env);
+        needs.push(Needs {
+            judged,
+            exact,
+            shimmed,
+        });
+    }
+    let Some(strictest) = needs.iter().map(|n| n.judged.decision.action).max() else {
+        return Verdict::Silent;
+    };
+    let listing = listing(&needs);
+    let pending = || record_pending(&store, &needs, secs);
+    if strictest == Action::Deny {
+        return Verdict::Deny(denied(&listing, &pending()));
+    }
+    // Confirms only. Which of them would a shim ask about again after the agent's dialog?
+    let asked_again: Vec<&Needs> = needs.iter().filter(|n| n.shimmed).collect();
+    if asked_again.is_empty() {
+        return ask_or_deny(request, &listing, None, pending);
+    }
+    let can_rewrite = matches!(request.ask, AskForm::Claude | AskForm::Gemini)
+        && request.tool_input.is_some()
+        && !protected;
+    let exacts: Option<Vec<ExactCommand>> = asked_again.iter().map(|n| n.exact.clone()).collect();
+    if can_rewrite
+        && let Some(cmds) = exacts
+        && let Ok(token) = ticket::issue(&dirs.state, &cmds, secs)
+    {
+        let rewrite = ticket::rewrite(&request.command, &token);
+        return ask_or_deny(request, &listing, Some(rewrite), pending);
+    }
+    // The shim would ask again after the dialog: the one approval is `guard allow`.
+    Verdict::Deny(cannot_ask(request, &listing, &pending()))
+}
+
+/// An ask where the caller has one; otherwise a deny that says how a human approves.
+fn ask_or_deny(
+    request: &Request,
+    listing: &str,
+    rewrite: Option<String>,
+    pending: impl FnOnce() -> Vec<String>,
+) -> Verdict {
+    if request.ask == AskForm::None {
+        return Verdict::Deny(cannot_ask(request, listing, &pending()));
+    }
+    Verdict::Ask {
+        reason: format!("guard asks for your approval:\n{listing}"),
+        rewrite,
+    }
+}
+
+/// All words known: the exact command a grant or ticket names.
+fn exact(command: &SimpleCommand, cwd: &Path) -> Option<ExactCommand> {
+    let words: Option<Vec<&str>> = command.words.iter().map(Word::known).collect();
+    let words = words?;
+    let args: Vec<OsString> = words[1..].iter().map(OsString::from).collect();
+    Some(ExactCommand::new(shell::basename(words[0]), &args, cwd))
+}
+
+/// Will a shim see this command: called by name, with a shim for it in the shim directory,
+/// which is on the agent's PATH? (A wrong yes only makes the hook stricter.)
+fn is_shimmed(command: &SimpleCommand, shim_dir: &Path, env: &[(OsString, OsString)]) -> bool {
+    let Some(name) = command.words[0].known() else {
+        return false;
+    };
+    if name.contains('/') || std::fs::symlink_metadata(shim_dir.join(name)).is_err() {
+        return false;
+    }
+    env.iter()
+        .find(|(k, _)| k == "PATH")
+        .is_some_and(|(_, path)| std::env::split_paths(path).any(|d| d == shim_dir))
+}
+
+fn record_pending(store: &Store, needs: &[Needs], secs: u64) -> Vec<String> {
+    needs
+        .iter()
+        .filter_map(|n| {
+            let rules = n
+                .judged
+                .decision
+                .rules
+                .iter()
+                .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
+                .collect();
+            // Never wait for the lock: an agent runs the command when its hook is slow.
+            store.add_pending(n.exact.clone()?, rules, secs, false).ok()
+        })
+        .collect()
+}
+
+/// Each command that needs a human, and the rules that say so, escaped.
+fn listing(needs: &[Needs]) -> String {
+    use crate::display::escape;
+    let mut out = String::new();
+    for n in needs {
+        let argv: Vec<OsString> = n.judged.argv.iter().map(OsString::from).collect();
+        out.push_str(&format!("  {}\n", crate::display::shell_line(&argv)));
+        for r in &n.judged.decision.rules {
+            out.push_str(&format!(
+                "    {} {}: {}\n",
+                r.action.as_str(),
+                escape(&r.id),
+                escape(&r.reason)
+            ));
+        }
+    }
+    out
+}
+
+const DO_NOT: &str = "Do not try to run it another way (another path, a wrapper, a script, an \
+                      interpreter, an API call): that is what guard is there to stop. Tell your \
+                      human what you want to do and why, and let them decide.";
+
+fn how_to_approve(ids: &[String]) -> String {
+    if ids.is_empty() {
+        "It cannot be approved as written (part of it is known only when it runs): your human \
+         can run it themselves."
+            .into()
+    } else {
+        format!(
+            "If your human agrees, they let it run once by typing, in a terminal of their own: \
+             guard allow {}\nThen run exactly the same command again.",
+            ids.join(" ")
+        )
+    }
+}
+
+fn denied(listing: &str, ids: &[String]) -> String {
+    format!(
+        "denied this command:\n{listing}{DO_NOT}\n{}",
+        how_to_approve(ids)
+    )
+}
+
+fn cannot_ask(request: &Request, listing: &str, ids: &[String]) -> String {
+    let why = match request.ask {
+        AskForm::None if request.caller == Agent::Codex => "Codex hooks cannot ask the user",
+        AskForm::None => "this hook cannot ask the user here",
+        _ => "approving it in this dialog would not be enough (guard's shim asks again)",
+    };
+    format!(
+        "this command needs a human's approval, and {why}:\n{listing}{DO_NOT}\n{}",
+        how_to_approve(ids)
+    )
+}
+
+fn stopped(why: &str) -> String {
+    format!("the command was stopped: {why}\n{DO_NOT}")
+}
