@@ -124,6 +124,30 @@ _guard() {
             guard__subcmd__help,uninstall)
                 cmd="guard__subcmd__help__subcmd__uninstall"
                 ;;
+            guard__subcmd__help__subcmd__hook,install)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__install"
+                ;;
+            guard__subcmd__help__subcmd__hook,uninstall)
+                cmd="guard__subcmd__help__subcmd__hook__subcmd__uninstall"
+                ;;
+            guard__subcmd__hook,help)
+                cmd="guard__subcmd__hook__subcmd__help"
+                ;;
+            guard__subcmd__hook,install)
+                cmd="guard__subcmd__hook__subcmd__install"
+                ;;
+            guard__subcmd__hook,uninstall)
+                cmd="guard__subcmd__hook__subcmd__uninstall"
+                ;;
+            guard__subcmd__hook__subcmd__help,help)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__help"
+                ;;
+            guard__subcmd__hook__subcmd__help,install)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__install"
+                ;;
+            guard__subcmd__hook__subcmd__help,uninstall)
+                cmd="guard__subcmd__hook__subcmd__help__subcmd__uninstall"
+                ;;
             *)
                 ;;
         esac
@@ -373,8 +397,36 @@ _guard() {
             return 0
             ;;
         guard__subcmd__help__subcmd__hook)
-            opts=""
+            opts="install uninstall"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__help__subcmd__hook__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -527,8 +579,92 @@ _guard() {
             return 0
             ;;
         guard__subcmd__hook)
-            opts="-h --help claude codex gemini copilot cursor"
+            opts="-h --help claude codex gemini copilot cursor install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help)
+            opts="install uninstall help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__install)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__install)
+            opts="-h --system --help claude codex gemini copilot cursor"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        guard__subcmd__hook__subcmd__uninstall)
+            opts="-h --system --help claude codex gemini copilot cursor"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -142,16 +142,14 @@ pub enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
-    /// Judge an agent's pre-command hook input (JSON on stdin) and answer in its protocol:
-    /// nothing (no objection), an ask in the agent's own dialog, or exit 2 with the reason.
+    /// Agents' pre-command hooks: `guard hook AGENT` judges a hook input (JSON on stdin) and
+    /// answers in the agent's protocol; `guard hook install AGENT` puts it into the agent's settings.
     #[command(
-        after_help = "Agents run this themselves, from their hook settings (docs/agents.md).\nIt never answers \"allow\": staying silent leaves the agent's own permission prompt in place.\n\nExit status: 0 no objection or an ask (JSON on stdout); 2 denied (reason on stderr), also\nwhen guard cannot read the input or load its rules.\n\nExample:\n  echo '{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\",\"tool_use_id\":\"t\",\"tool_input\":{\"command\":\"railway down\"}}' | guard hook claude"
+        args_conflicts_with_subcommands = true,
+        subcommand_negates_reqs = true,
+        after_help = "`guard hook AGENT` is what agents run, from their hook settings (docs/agents.md). It never\nanswers \"allow\" (but in Cursor, which has no other way to say \"no objection\"): staying\nsilent leaves the agent's own permission prompt in place.\n\nExit status of `guard hook AGENT`: 0 no objection or an ask (JSON on stdout); 2 denied (the\nreason on stderr), also when guard cannot read the input or load its rules.\n\nExamples:\n  guard hook install claude            into ~/.claude/settings.json\n  sudo guard hook install claude --system   into /etc/claude-code/managed-settings.json\n  echo '{\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\",\"tool_use_id\":\"t\",\"tool_input\":{\"command\":\"railway down\"}}' | guard hook claude"
     )]
-    Hook {
-        /// The agent whose hook protocol to speak.
-        #[arg(value_enum)]
-        agent: crate::hook::Agent,
-    },
+    Hook(HookArgs),
     /// Print the JSON Schema of the rule format (docs/guard-rules.schema.json).
     #[command(
         after_help = "For editors with yaml-language-server, start a rule file with:\n  # yaml-language-server: $schema=<path or URL of guard-rules.schema.json>"
@@ -227,4 +225,33 @@ pub struct AllowArgs {
     /// The exact command to pre-approve: TOOL ARGS…
     #[arg(last = true, value_parser = clap::builder::OsStringValueParser::new())]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HookArgs {
+    /// The agent whose hook protocol to speak.
+    #[arg(value_enum, required = true)]
+    pub agent: Option<crate::hook::Agent>,
+    #[command(subcommand)]
+    pub action: Option<HookAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookAction {
+    /// Merge guard's hook into AGENT's settings (a backup is kept; nothing else changes).
+    Install {
+        #[arg(value_enum)]
+        agent: crate::hook::Agent,
+        /// Into the agent's managed, machine-wide file under /etc, which users cannot
+        /// override (run with sudo).
+        #[arg(long)]
+        system: bool,
+    },
+    /// Take guard's hook out of AGENT's settings (needs the passphrase, if one is set).
+    Uninstall {
+        #[arg(value_enum)]
+        agent: crate::hook::Agent,
+        #[arg(long)]
+        system: bool,
+    },
 }

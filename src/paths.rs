@@ -89,6 +89,13 @@ impl Dirs {
         self.cache.join(format!("packs-{:016x}", path_hash(dir)))
     }
 
+    /// `/etc`, where agents keep their managed settings (the parent of `system`).
+    pub fn etc(&self) -> PathBuf {
+        self.system
+            .parent()
+            .map_or_else(|| PathBuf::from("/etc"), Path::to_path_buf)
+    }
+
     pub fn system_config(&self) -> PathBuf {
         self.system.join("config.yaml")
     }

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -38,7 +38,13 @@ pub fn check_private_dir(dir: &Path) -> anyhow::Result<()> {
 /// Replace `path` with `bytes` (mode 0600) so readers see the old file or the new one, never a
 /// partial write: a temporary file in the same directory, synced, then renamed over it.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    replace(path, bytes, true).with_context(|| format!("replacing {}", path.display()))
+    replace(path, bytes, true, 0o600).with_context(|| format!("replacing {}", path.display()))
+}
+
+/// Replace another program's file (an agent's settings) as `write_atomically` does, with
+/// `mode`: the file's old mode, so that what could read it still can.
+pub fn write_atomically_with_mode(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    replace(path, bytes, true, mode).with_context(|| format!("replacing {}", path.display()))
 }
 
 /// Replace a cache file (mode 0600, its directory created 0700), as `write_atomically` does but
@@ -49,11 +55,11 @@ pub fn write_cache(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    replace(path, bytes, false)
+    replace(path, bytes, false, 0o600)
 }
 
 /// Write `bytes` beside `path` and rename it over `path`; the temporary file never stays.
-fn replace(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
+fn replace(path: &Path, bytes: &[u8], sync: bool, mode: u32) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -64,9 +70,11 @@ fn replace(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
         .write(true)
         .create(true)
         .truncate(true)
-        .mode(0o600)
+        .mode(mode)
         .open(&tmp)
         .and_then(|mut f| {
+            // Exactly `mode`, whatever the umask.
+            f.set_permissions(std::fs::Permissions::from_mode(mode))?;
             f.write_all(bytes)?;
             if sync { f.sync_all() } else { Ok(()) }
         })

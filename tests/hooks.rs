@@ -551,3 +551,190 @@ fn in_gemini_cli_a_yes_runs_the_rewritten_command_once() {
     assert_eq!(out.status.code(), Some(126));
     assert_eq!(sb.runs("railway"), 1);
 }
+
+mod install {
+    use super::*;
+
+    fn guard_in(sb: &Sandbox, args: &[&str]) -> Output {
+        sb.guard().args(args).output().unwrap()
+    }
+
+    /// The command line an installed hook runs, taken from the agent's settings file.
+    fn installed_command(settings: &Value, agent: &str) -> String {
+        match agent {
+            "copilot" => {
+                let h = &settings["hooks"]["preToolUse"][0];
+                format!("'{}' hook copilot", h["exec"].as_str().unwrap())
+            }
+            "cursor" => settings["hooks"]["beforeShellExecution"][0]["command"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            _ => {
+                let event = if agent == "gemini" {
+                    "BeforeTool"
+                } else {
+                    "PreToolUse"
+                };
+                let groups = settings["hooks"][event].as_array().unwrap();
+                groups.last().unwrap()["hooks"][0]["command"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn installing_merges_into_the_user_s_settings_and_the_installed_hook_denies() {
+        let sb = Sandbox::new();
+        let files = [
+            ("claude", "home/.claude/settings.json"),
+            ("codex", "home/.codex/hooks.json"),
+            ("gemini", "home/.gemini/settings.json"),
+            ("copilot", "home/.copilot/hooks/guard.json"),
+            ("cursor", "home/.cursor/hooks.json"),
+        ];
+        // Settings the user already has, which must come through untouched and in order.
+        let claude_before = r#"{"theme": "dark", "hooks": {"PreToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "my-linter"}]}]}, "env": {"A": "1"}}"#;
+        sb.write("home/.claude/settings.json", claude_before);
+        for (agent, file) in files {
+            let out = guard_in(&sb, &["hook", "install", agent]);
+            assert!(
+                out.status.success(),
+                "{agent}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout(&out).contains("still to do:"), "{agent}");
+            let settings: Value =
+                serde_json::from_str(&std::fs::read_to_string(sb.path(file)).unwrap()).unwrap();
+            // The hook the agent will run, run as the agent's shell runs it.
+            let command = installed_command(&settings, agent);
+            let mut sh = sb.sandboxed(Command::new("sh"));
+            sh.args(["-c", &command])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let mut child = sh.spawn().unwrap();
+            let input = payload(agent, "railway volume delete -v pg-data", sb.root.path());
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            let out = child.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{agent}: {command}");
+            // Installing again changes nothing.
+            let again = guard_in(&sb, &["hook", "install", agent]);
+            assert!(stdout(&again).contains("already"), "{agent}");
+        }
+        let claude: Value = serde_json::from_str(
+            &std::fs::read_to_string(sb.path("home/.claude/settings.json")).unwrap(),
+        )
+        .unwrap();
+        let keys: Vec<&String> = claude.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["theme", "hooks", "env"]);
+        assert_eq!(
+            claude["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+            "my-linter"
+        );
+        assert_eq!(
+            claude["hooks"]["PreToolUse"][1]["hooks"][0]["onFailure"],
+            "block"
+        );
+        let cursor = std::fs::read_to_string(sb.path("home/.cursor/hooks.json")).unwrap();
+        assert!(cursor.contains("\"failClosed\": true"));
+        assert_eq!(
+            std::fs::read_to_string(sb.path("home/.claude/settings.json.guard-backup")).unwrap(),
+            claude_before
+        );
+        // Uninstalling gives the user's file back as it was (same settings).
+        for (agent, _) in files {
+            let out = guard_in(&sb, &["hook", "uninstall", agent]);
+            assert!(
+                out.status.success(),
+                "{agent}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let back: Value = serde_json::from_str(
+            &std::fs::read_to_string(sb.path("home/.claude/settings.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(back, serde_json::from_str::<Value>(claude_before).unwrap());
+        assert!(!sb.path("home/.copilot/hooks/guard.json").exists());
+    }
+
+    #[test]
+    fn a_broken_settings_file_is_left_alone_with_its_location() {
+        let sb = Sandbox::new();
+        let file = sb.write("home/.gemini/settings.json", "{\n  \"a\": 1,\n}\n");
+        let out = guard_in(&sb, &["hook", "install", "gemini"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("settings.json:3:1: not JSON"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(file).unwrap(),
+            "{\n  \"a\": 1,\n}\n"
+        );
+    }
+
+    #[test]
+    fn system_install_writes_each_agent_s_managed_file_readable_by_all() {
+        use std::os::unix::fs::PermissionsExt;
+        let sb = Sandbox::new();
+        // Under the sandbox, /etc is the parent of GUARD_SYSTEM_DIR.
+        for (agent, file) in [
+            ("claude", "claude-code/managed-settings.json"),
+            ("gemini", "gemini-cli/settings.json"),
+            ("copilot", "github-copilot/policy.d/guard.json"),
+            ("cursor", "cursor/hooks.json"),
+            ("codex", "codex/requirements.toml"),
+        ] {
+            let out = guard_in(&sb, &["hook", "install", agent, "--system"]);
+            assert!(
+                out.status.success(),
+                "{agent}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let meta = std::fs::metadata(sb.path(file)).unwrap();
+            assert_eq!(meta.permissions().mode() & 0o777, 0o644, "{agent}");
+        }
+        let gemini = std::fs::read_to_string(sb.path("gemini-cli/settings.json")).unwrap();
+        assert!(gemini.contains("\"enabled\": true"));
+        let codex = std::fs::read_to_string(sb.path("codex/requirements.toml")).unwrap();
+        assert!(codex.contains("[[hooks.PreToolUse.hooks]]") && codex.contains("hooks = true"));
+        // A requirements.toml with features of its own is not edited: the block is printed.
+        sb.write("codex/requirements.toml", "[features]\nweb_search = true\n");
+        let out = guard_in(&sb, &["hook", "install", "codex", "--system"]);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("[[hooks.PreToolUse]]"));
+        assert_eq!(
+            std::fs::read_to_string(sb.path("codex/requirements.toml")).unwrap(),
+            "[features]\nweb_search = true\n"
+        );
+    }
+
+    #[test]
+    fn with_a_passphrase_only_a_human_takes_the_hook_out() {
+        let sb = Sandbox::new();
+        assert!(
+            guard_in(&sb, &["hook", "install", "claude"])
+                .status
+                .success()
+        );
+        set_passphrase(&sb, "correct horse battery");
+        // No terminal (an agent's shell): refused, and the hook stays.
+        let out = guard_in(&sb, &["hook", "uninstall", "claude"]);
+        assert_eq!(out.status.code(), Some(126));
+        let settings = std::fs::read_to_string(sb.path("home/.claude/settings.json")).unwrap();
+        assert!(settings.contains("hook claude"));
+        // The human, with the passphrase.
+        let mut p = crate::allow::guard_on_pty(&sb, &["hook", "uninstall", "claude"]);
+        p.exp_string("Passphrase: ").unwrap();
+        p.send_line("correct horse battery").unwrap();
+        p.exp_string("removed guard's claude hook").unwrap();
+        p.exp_eof().unwrap();
+    }
+}

@@ -21,9 +21,10 @@ use crate::paths::Dirs;
 use crate::rules::Action;
 use crate::shell::{self, Judged, SimpleCommand, Word};
 use crate::state::unix_secs;
+use serde_json::Value;
 use std::ffi::OsString;
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A larger payload is not analysed: denied, with the reason.
 const MAX_INPUT: u64 = 4 << 20;
@@ -284,4 +285,195 @@ fn cannot_ask(request: &Request, listing: &str, ids: &[String]) -> String {
 
 fn stopped(why: &str) -> String {
     format!("the command was stopped: {why}\n{DO_NOT}")
+}
+
+/// `guard hook install AGENT [--system]`: guard's hook merged into the agent's settings.
+pub fn install(dirs: &Dirs, agent: Agent, system: bool) -> Result {
+    // The binary's real path: the agent runs it from its own PATH and directory.
+    let guard = std::env::current_exe()
+        .map_err(|e| Error::failed(format!("cannot find guard's own path: {e}")))?;
+    let path = settings_file(dirs, agent, system);
+    if agent == Agent::Codex && system {
+        return install_codex_requirements(&path, &guard);
+    }
+    let old = read_settings(&path)?;
+    let new = hook::install::merged(old.clone(), agent, &guard, system).map_err(|e| {
+        Error::failed(format!(
+            "{}: {e}; fix or move it, then run this again",
+            path.display()
+        ))
+    })?;
+    if new == old {
+        println!("guard's hook is already in {}", path.display());
+        return Ok(());
+    }
+    let backup = write_settings(&path, &new, system)?;
+    println!("added guard's {} hook to {}", agent.name(), path.display());
+    let (event, entry) = hook::install::entry(agent, &guard);
+    println!("  hooks.{event} += {entry}");
+    if let Some(b) = backup {
+        println!("the file as it was: {}", b.display());
+    }
+    println!("still to do: {}", hook::install::still_to_do(agent, system));
+    Ok(())
+}
+
+/// `guard hook uninstall AGENT [--system]`: guard's entries taken out, all else kept. It
+/// loosens, so with a passphrase set a human types it.
+pub fn uninstall(dirs: &Dirs, agent: Agent, system: bool) -> Result {
+    let config = crate::config::load_checked(dirs).map_err(|d| Error::failed(d.to_string()))?;
+    crate::approval::passphrase_for_loosening(dirs, &config)
+        .map_err(|why| Error::refused(format!("hook uninstall: {why}")))?;
+    let path = settings_file(dirs, agent, system);
+    if agent == Agent::Codex && system {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => {
+                return Err(Error::failed(format!(
+                    "cannot read {}: {e}",
+                    path.display()
+                )));
+            }
+        };
+        let (rest, found) = hook::install::codex_without_block(&text);
+        if !found {
+            println!("no guard hook in {}", path.display());
+            return Ok(());
+        }
+        write_text(&path, rest.as_bytes(), true)?;
+        println!("removed guard's codex hook from {}", path.display());
+        return Ok(());
+    }
+    let old = read_settings(&path)?;
+    let (rest, removed) = hook::install::without(old, agent)
+        .map_err(|e| Error::failed(format!("{}: {e}", path.display())))?;
+    if removed == 0 {
+        println!("no guard hook in {}", path.display());
+        return Ok(());
+    }
+    // Copilot's hook file is guard's own: nothing of the user's is in it.
+    if agent == Agent::Copilot {
+        std::fs::remove_file(&path)
+            .map_err(|e| Error::failed(format!("cannot remove {}: {e}", path.display())))?;
+    } else {
+        write_settings(&path, &Value::Object(rest), system)?;
+    }
+    println!(
+        "removed guard's {} hook from {}",
+        agent.name(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// Where the agent reads the hook: its file under `$HOME` (where the agent itself looks), or
+/// the machine's managed file under /etc.
+fn settings_file(dirs: &Dirs, agent: Agent, system: bool) -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|h| h.is_absolute())
+        .unwrap_or_else(crate::paths::account_home);
+    hook::install::settings_file(agent, system, &home, &dirs.etc())
+}
+
+fn read_settings(path: &Path) -> Result<Value> {
+    match std::fs::read(path) {
+        Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Value::Null),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Error::failed(format!(
+                "{}:{}:{}: not JSON ({e}); fix or move it, then run this again",
+                path.display(),
+                e.line(),
+                e.column()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::Null),
+        Err(e) => Err(Error::failed(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// Write `value` to `path` (pretty, as people keep these files), after a backup of what was
+/// there; the backup's path.
+fn write_settings(path: &Path, value: &Value, system: bool) -> Result<Option<PathBuf>> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Error::failed(e.to_string()))?;
+    text.push('\n');
+    write_text(path, text.as_bytes(), system)
+}
+
+fn write_text(path: &Path, bytes: &[u8], system: bool) -> Result<Option<PathBuf>> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        let hint = if system {
+            " (the managed file is root's: run with sudo)"
+        } else {
+            ""
+        };
+        Error::failed(format!("cannot {what} {}: {e}{hint}", path.display()))
+    };
+    let old_mode = std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777);
+    let backup = match old_mode {
+        Some(_) => {
+            let mut name = path.as_os_str().to_os_string();
+            name.push(".guard-backup");
+            let backup = PathBuf::from(name);
+            std::fs::copy(path, &backup).map_err(|e| fail("back up", &e))?;
+            Some(backup)
+        }
+        None => None,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| fail("create the directory of", &e))?;
+    }
+    // Managed files must be readable by everyone and writable by root alone (Copilot CLI
+    // ignores a policy file that is group- or world-writable).
+    let mode = if system {
+        0o644
+    } else {
+        old_mode.unwrap_or(0o644)
+    };
+    crate::state::write_atomically_with_mode(path, bytes, mode)
+        .map_err(|e| fail("write", &format!("{e:#}")))?;
+    Ok(backup)
+}
+
+fn install_codex_requirements(path: &Path, guard: &Path) -> Result {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(Error::failed(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let (text, _) = hook::install::codex_without_block(&text);
+    let block = hook::install::codex_requirements_block(guard);
+    if !hook::install::codex_can_append(&text) {
+        return Err(Error::failed(format!(
+            "{} already has `hooks` or `features` settings, which guard will not edit: add this yourself, merged with them:\n{block}",
+            path.display()
+        )));
+    }
+    let mut new = text;
+    if !new.is_empty() && !new.ends_with('\n') {
+        new.push('\n');
+    }
+    new.push_str(&block);
+    let backup = write_text(path, new.as_bytes(), true)?;
+    println!("added guard's codex hook to {}", path.display());
+    if let Some(b) = backup {
+        println!("the file as it was: {}", b.display());
+    }
+    println!(
+        "still to do: {}",
+        hook::install::still_to_do(Agent::Codex, true)
+    );
+    Ok(())
 }

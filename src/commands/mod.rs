@@ -15,8 +15,8 @@ pub mod passphrase;
 pub mod rules;
 pub mod run;
 
-use crate::cli::Command;
-use crate::error::Result;
+use crate::cli::{Command, HookAction};
+use crate::error::{Error, Result};
 use crate::paths::Dirs;
 
 /// Run a subcommand; an error carries its exit status (`error::Error`).
@@ -57,7 +57,16 @@ pub fn dispatch(command: Command) -> Result {
         Command::Lock => lock::run(&dirs)?,
         Command::Doctor { json, dir } => doctor::run(&dirs, &dirs.shim_dir(dir), json)?,
         Command::Run { dir, command } => run::run(&dirs, &dirs.shim_dir(dir), &command)?,
-        Command::Hook { agent } => hook::run(&dirs, agent)?,
+        Command::Hook(args) => match (args.action, args.agent) {
+            (Some(HookAction::Install { agent, system }), _) => {
+                hook::install(&dirs, agent, system)?
+            }
+            (Some(HookAction::Uninstall { agent, system }), _) => {
+                hook::uninstall(&dirs, agent, system)?
+            }
+            (None, Some(agent)) => hook::run(&dirs, agent)?,
+            (None, None) => return Err(Error::usage("hook: name an agent")),
+        },
         Command::Schema => println!("{}", docs::schema()),
         Command::Completions { shell } => print!("{}", docs::completions(shell)),
         Command::Man => print!("{}", docs::man_page()?),

@@ -13,6 +13,7 @@
 //! Anything guard cannot do right (unreadable input, a payload of the wrong shape, a rule
 //! file that does not load, a panic) is a deny: agents run the command when a hook fails.
 
+pub mod install;
 mod payload;
 
 pub use payload::{Request, parse};
