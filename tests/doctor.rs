@@ -85,3 +85,80 @@ fn each_planted_fault_is_found_with_its_fix() {
         "{checks:#?}"
     );
 }
+
+#[test]
+fn each_agent_s_hook_and_the_path_its_shells_get_are_checked() {
+    let sb = Sandbox::guarding("tool");
+    // Claude Code and Codex have been used here (their settings directories exist).
+    std::fs::create_dir_all(sb.path("home/.claude")).unwrap();
+    std::fs::create_dir_all(sb.path("home/.codex")).unwrap();
+    let (_, checks) = doctor(&sb, None);
+    assert_eq!(
+        status(&checks, "hook", "claude: no guard hook"),
+        Some("warn"),
+        "{checks:#?}"
+    );
+    assert_eq!(
+        status(&checks, "hook", "codex: no guard hook"),
+        Some("warn")
+    );
+    assert_eq!(
+        status(&checks, "hook", "gemini"),
+        None,
+        "no Gemini CLI here"
+    );
+    // Codex's login shells read ~/.profile, which does not put the shims first yet.
+    assert_eq!(
+        status(&checks, "agent PATH", "codex"),
+        Some("warn"),
+        "{checks:#?}"
+    );
+    let shims = sb.shims();
+    sb.write(
+        "home/.profile",
+        &format!("export PATH='{}':\"$PATH\"\n", shims.display()),
+    );
+    for agent in ["claude", "codex"] {
+        let out = sb
+            .guard()
+            .args(["hook", "install", agent])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+    }
+    let (_, checks) = doctor(&sb, None);
+    assert_eq!(
+        status(&checks, "hook", "claude: installed"),
+        Some("ok"),
+        "{checks:#?}"
+    );
+    assert_eq!(status(&checks, "hook", "trust it in /hooks"), Some("warn"));
+    assert_eq!(
+        status(&checks, "agent PATH", "codex"),
+        Some("ok"),
+        "{checks:#?}"
+    );
+    // A hook that no longer fails closed, then one whose program is gone.
+    let file = sb.path("home/.claude/settings.json");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("\"block\"", "\"continue\"")).unwrap();
+    let (_, checks) = doctor(&sb, None);
+    assert_eq!(
+        status(&checks, "hook", "does not fail closed"),
+        Some("warn"),
+        "{checks:#?}"
+    );
+    let exe = assert_cmd::cargo::cargo_bin("guard");
+    std::fs::write(
+        &file,
+        text.replace(&exe.display().to_string(), "/nonexistent/guard"),
+    )
+    .unwrap();
+    let (code, checks) = doctor(&sb, None);
+    assert_eq!(
+        status(&checks, "hook", "not this guard binary"),
+        Some("fail"),
+        "{checks:#?}"
+    );
+    assert_eq!(code, Some(1));
+}

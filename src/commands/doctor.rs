@@ -1,10 +1,13 @@
 //! `guard doctor`: whether this set-up actually protects you, check by check, each with its
 //! fix: the shims and PATH, the real tools, the rule layers, the state's permissions, the
-//! passphrase and the lock, and the bypasses left open on this machine.
+//! passphrase and the lock, each agent's hook and the PATH its shells get, and the bypasses
+//! left open on this machine.
 
 use crate::approval::passphrase::{self, Source};
 use crate::commands::install::{guard_exe, is_guard, shim_dir_leads_path};
 use crate::error::{Error, Result};
+use crate::hook::Agent;
+use crate::hook::install::{self, Installed};
 use crate::layers::{Scope, load};
 use crate::paths::Dirs;
 use crate::resolve::real_tool_path;
@@ -197,6 +200,9 @@ pub fn checks(dirs: &Dirs, shim_dir: &Path) -> Vec<Check> {
             ),
         });
     }
+    if let Some(exe) = &exe {
+        out.extend(agent_checks(dirs, shim_dir, exe));
+    }
     // What no setting of guard's closes.
     if nix::unistd::geteuid().is_root() {
         out.push(check(
@@ -225,4 +231,115 @@ fn sudo_without_password() -> bool {
         .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+/// Each agent this machine has (its program on PATH, or its settings directory in the home),
+/// with the agent program's name and how its shell commands get their PATH.
+const AGENTS: &[(Agent, &str, &str, Shell)] = &[
+    (Agent::Claude, "claude", ".claude", Shell::Inherited),
+    (Agent::Codex, "codex", ".codex", Shell::Login),
+    (Agent::Gemini, "gemini", ".gemini", Shell::Inherited),
+    (Agent::Copilot, "copilot", ".copilot", Shell::Inherited),
+    (Agent::Cursor, "cursor-agent", ".cursor", Shell::Interactive),
+];
+
+/// Where an agent's shell commands get PATH from (docs/agents.md).
+#[derive(Clone, Copy)]
+enum Shell {
+    /// The agent's own PATH (the PATH check above covers it, when the agent starts here).
+    Inherited,
+    /// A login shell, which reads the profile (`bash -lc`).
+    Login,
+    /// An interactive shell, which reads the rc file.
+    Interactive,
+}
+
+/// Per agent present: guard's hook installed, running this binary, failing closed; and
+/// the shim directory first on the PATH the agent's commands get.
+fn agent_checks(dirs: &Dirs, shim_dir: &Path, exe: &Path) -> Vec<Check> {
+    use Status::{Fail, Ok, Warn};
+    let home = std::env::var_os("HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(crate::paths::account_home);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut out = Vec::new();
+    for &(agent, program, dir, shell) in AGENTS {
+        let on_path = std::env::split_paths(&path).any(|d| d.join(program).is_file());
+        if !on_path && !home.join(dir).is_dir() {
+            continue;
+        }
+        let name = agent.name();
+        let found = [false, true].into_iter().find_map(|system| {
+            let file = install::settings_file(agent, system, &home, &dirs.etc());
+            let text = std::fs::read_to_string(&file).ok()?;
+            install::installed(agent, &text).map(|i| (file, i, system))
+        });
+        out.push(match found {
+            None => check(
+                "hook",
+                Warn,
+                format!("{name}: no guard hook, so commands by path (/usr/bin/railway), with `env -i` or in interpreter one-liners pass the shims"),
+                Some(&format!("guard hook install {name}   (or, for every user: sudo guard hook install {name} --system)")),
+            ),
+            Some((file, i, _)) if !crate::commands::install::is_guard(Path::new(&i.program), exe) => check(
+                "hook",
+                Fail,
+                format!("{name}: the hook in {} runs {}, which is not this guard binary: {name} runs commands unchecked", file.display(), i.program),
+                Some(&format!("guard hook install {name}")),
+            ),
+            Some((file, Installed { fails_closed: Some(false), .. }, system)) => check(
+                "hook",
+                Warn,
+                format!("{name}: the hook in {} does not fail closed: if it cannot run, {name} runs the command", file.display()),
+                Some(&format!("{}guard hook install {name}{}", if system { "sudo " } else { "" }, if system { " --system" } else { "" })),
+            ),
+            Some((file, _, system)) => check(
+                "hook",
+                if agent == Agent::Codex && !system { Warn } else { Ok },
+                if agent == Agent::Codex && !system {
+                    format!("codex: installed in {}; Codex skips it until you trust it in /hooks", file.display())
+                } else {
+                    format!("{name}: installed in {}", file.display())
+                },
+                None,
+            ),
+        });
+        let (flag, file) = match shell {
+            Shell::Inherited => continue,
+            Shell::Login => (
+                "-lc",
+                "your login profile (~/.profile, ~/.bash_profile or ~/.zprofile)",
+            ),
+            Shell::Interactive => ("-ic", "your shell's rc file (~/.bashrc or ~/.zshrc)"),
+        };
+        let first = shell_path(flag)
+            .and_then(|p| std::env::split_paths(&p).next())
+            .and_then(|d| std::fs::canonicalize(d).ok());
+        out.push(if first.is_some() && first == std::fs::canonicalize(shim_dir).ok() {
+            check("agent PATH", Ok, format!("{name}: its shells put the shim directory first"), None)
+        } else {
+            check(
+                "agent PATH",
+                Warn,
+                format!("{name}: the shells it starts read {file}, which does not put the shim directory first"),
+                Some(&format!("add eval \"$(guard env)\" at the end of {file}")),
+            )
+        });
+    }
+    out
+}
+
+/// PATH as `$SHELL FLAG` (a login or interactive shell) leaves it.
+fn shell_path(flag: &str) -> Option<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt as _;
+    let shell = std::env::var_os("SHELL").unwrap_or_else(|| "/bin/sh".into());
+    let out = std::process::Command::new(shell)
+        .args([flag, "printf %s \"$PATH\""])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| std::ffi::OsString::from_vec(out.stdout))
 }

@@ -201,6 +201,61 @@ fn object_at<'a>(
     }
 }
 
+/// guard's hook as a settings file holds it: the program the agent runs, and whether a
+/// failure to run it blocks (`None`: the agent has no switch for that).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    pub program: String,
+    pub fails_closed: Option<bool>,
+}
+
+/// guard's hook for `agent` in a settings file's text, if it is there.
+pub fn installed(agent: Agent, text: &str) -> Option<Installed> {
+    if let Some(start) = text.find(BEGIN) {
+        // Codex's requirements.toml: the block guard wrote.
+        let command = text[start..]
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("command = \""))?
+            .trim_end_matches('"')
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\");
+        return Some(Installed {
+            program: first_word(&command)?,
+            fails_closed: None,
+        });
+    }
+    let settings: Value = serde_json::from_str(text).ok()?;
+    let (event, matcher) = event(agent);
+    let list = settings.get("hooks")?.get(event)?.as_array()?;
+    let mut handlers: Vec<&Value> = Vec::new();
+    for item in list {
+        match (matcher, item.get("hooks").and_then(Value::as_array)) {
+            (Some(_), Some(hs)) => handlers.extend(hs),
+            _ => handlers.push(item),
+        }
+    }
+    let h = handlers.into_iter().find(|h| is_guard(h, agent))?;
+    let program = match h.get("exec").and_then(Value::as_str) {
+        Some(exec) => exec.to_string(),
+        None => first_word(h.get("command")?.as_str()?)?,
+    };
+    let fails_closed = match agent {
+        Agent::Claude => Some(h.get("onFailure") == Some(&json!("block"))),
+        Agent::Cursor => Some(h.get("failClosed") == Some(&json!(true))),
+        // Codex fails open on any hook failure and has no switch; Gemini and Copilot block
+        // on a hook that errors (guard denies its own failures in every agent).
+        _ => None,
+    };
+    Some(Installed {
+        program,
+        fails_closed,
+    })
+}
+
+fn first_word(command: &str) -> Option<String> {
+    shlex::split(command)?.into_iter().next()
+}
+
 /// Codex's managed `requirements.toml`: guard's block, between marker lines so that
 /// uninstall finds it. guard carries no TOML editor: it appends this block only to a file with
 /// no `hooks` or `features` of its own, and otherwise prints it for the administrator to merge.
@@ -289,6 +344,42 @@ mod tests {
         assert_eq!(without(out, Agent::Copilot).unwrap().1, 1);
         assert!(merged(json!([1]), Agent::Claude, Path::new(GUARD), false).is_err());
         assert!(merged(json!({"hooks": []}), Agent::Claude, Path::new(GUARD), false).is_err());
+    }
+
+    #[test]
+    fn an_installed_hook_is_found_with_its_failure_switch() {
+        let guard = Path::new("/opt/my tools/guard");
+        for agent in [
+            Agent::Claude,
+            Agent::Codex,
+            Agent::Gemini,
+            Agent::Copilot,
+            Agent::Cursor,
+        ] {
+            let text = merged(Value::Null, agent, guard, false)
+                .unwrap()
+                .to_string();
+            let found = installed(agent, &text).unwrap();
+            assert_eq!(found.program, "/opt/my tools/guard", "{agent:?}");
+        }
+        let claude = merged(Value::Null, Agent::Claude, guard, false)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            installed(Agent::Claude, &claude).unwrap().fails_closed,
+            Some(true)
+        );
+        let lax = claude.replace("\"block\"", "\"continue\"");
+        assert_eq!(
+            installed(Agent::Claude, &lax).unwrap().fails_closed,
+            Some(false)
+        );
+        let toml = codex_requirements_block(guard);
+        assert_eq!(
+            installed(Agent::Codex, &toml).unwrap().program,
+            "/opt/my tools/guard"
+        );
+        assert_eq!(installed(Agent::Gemini, "{}"), None);
     }
 
     #[test]
