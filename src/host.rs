@@ -18,6 +18,8 @@ pub struct Host {
     /// home directory costs a password-database lookup.
     cwd: OnceCell<Option<PathBuf>>,
     home: OnceCell<Option<PathBuf>>,
+    /// What stdin carries, where a shell command string shows it (`for_shell`).
+    stdin_text: Option<Vec<u8>>,
 }
 
 impl Host {
@@ -32,6 +34,24 @@ impl Host {
             stdin_piped: OnceCell::from(stdin_piped),
             ..Host::default()
         }
+    }
+
+    /// For a command in a shell string (the hooks, `explain --shell`): stdin as the string
+    /// sets it up. Text the string carries, or a file it names that can be read, is seen
+    /// (and is not "piped"); a pipe, or a file that cannot be read, is input guard cannot see.
+    pub fn for_shell(stdin: &crate::shell::Stdin) -> Host {
+        use crate::shell::Stdin;
+        let mut host = Host::default();
+        let text = match stdin {
+            Stdin::Inherited => None,
+            Stdin::Text(text) => Some(text.clone().into_bytes()),
+            Stdin::File(path) => host.read_file(path.as_bytes()).ok(),
+            Stdin::Unknown => None,
+        };
+        let piped = !matches!(stdin, Stdin::Inherited) && text.is_none();
+        host.stdin_piped = OnceCell::from(piped);
+        host.stdin_text = text;
+        host
     }
 }
 
@@ -51,6 +71,10 @@ impl Inputs for Host {
 
     fn stdin_is_piped(&self) -> bool {
         *self.stdin_piped.get_or_init(stdin_piped)
+    }
+
+    fn stdin_text(&self) -> Option<Vec<u8>> {
+        self.stdin_text.clone()
     }
 
     fn path_kinds(&self, word: &[u8]) -> Vec<PathKind> {

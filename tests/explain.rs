@@ -99,9 +99,10 @@ fn a_shell_string_is_judged_by_its_strictest_simple_command() {
         ("cat drop.sql | psql", "confirm", "psql.stdin"),
         (
             "psql <<'SQL'\nDROP TABLE users;\nSQL\n",
-            "confirm",
-            "psql.stdin",
+            "deny",
+            "psql.sql.drop",
         ),
+        ("psql <<SQL\nDROP TABLE $T;\nSQL\n", "confirm", "psql.stdin"),
         (
             "$(echo railway) volume delete",
             "confirm",

@@ -258,7 +258,17 @@ fn shell_forms_are_judged_as_the_shim_judges_the_inner_command() {
     ] {
         assert_ne!(hook_decision(&sb, command), "allow", "{command}");
     }
-    assert_eq!(hook_decision(&sb, "psql -c 'SELECT 1' && git log"), "allow");
+    for harmless in [
+        "psql -c 'SELECT 1' && git log",
+        "psql -d prod <<'SQL'\nSELECT count(*) FROM users;\nSQL\n",
+    ] {
+        assert_eq!(hook_decision(&sb, harmless), "allow", "{harmless}");
+    }
+    // A here-document whose text is known only when it runs is not read as harmless.
+    assert_eq!(
+        hook_decision(&sb, "psql <<SQL\nSELECT $X;\nSQL\n"),
+        "confirm"
+    );
 }
 
 /// A sandbox guarding `railway` (a fake real tool behind its shim, on the agent's PATH).

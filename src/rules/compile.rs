@@ -343,6 +343,7 @@ impl Compiler<'_> {
             out.sql_text = names(&q.text);
             out.sql_file = names(&q.file);
             out.sql_positional = q.positional;
+            out.sql_stdin = q.stdin;
             out.dialect = q.dialect;
         }
         out

@@ -420,6 +420,7 @@ pub struct ContentSpec {
     pub sql_text: FlagList,
     pub sql_file: FlagList,
     pub sql_positional: bool,
+    pub sql_stdin: bool,
     pub dialect: SqlDialect,
 }
 
@@ -439,6 +440,7 @@ impl ContentSpec {
         sql_text: Cow::Borrowed(&[]),
         sql_file: Cow::Borrowed(&[]),
         sql_positional: false,
+        sql_stdin: false,
         dialect: SqlDialect::Generic,
     };
 
@@ -458,6 +460,7 @@ impl ContentSpec {
         join(&mut self.sql_text, &other.sql_text);
         join(&mut self.sql_file, &other.sql_file);
         self.sql_positional |= other.sql_positional;
+        self.sql_stdin |= other.sql_stdin;
         if self.dialect == SqlDialect::Generic {
             self.dialect = other.dialect;
         }
@@ -486,7 +489,7 @@ impl Emit for ContentSpec {
         let mut flags = |list: &FlagList| format!("Cow::Borrowed({})", slice(list, e));
         format!(
             "ContentSpec {{ payload_data: {}, payload_raw: {}, payload_urlencode: {}, payload_file: {}, \
-             sql_text: {}, sql_file: {}, sql_positional: {}, dialect: SqlDialect::{:?} }}",
+             sql_text: {}, sql_file: {}, sql_positional: {}, sql_stdin: {}, dialect: SqlDialect::{:?} }}",
             flags(&self.payload_data),
             flags(&self.payload_raw),
             flags(&self.payload_urlencode),
@@ -494,6 +497,7 @@ impl Emit for ContentSpec {
             flags(&self.sql_text),
             flags(&self.sql_file),
             self.sql_positional,
+            self.sql_stdin,
             self.dialect,
         )
     }

@@ -17,6 +17,11 @@ pub trait Inputs {
     fn stdin_is_piped(&self) -> bool;
     /// What a path argument resolves to.
     fn path_kinds(&self, path: &[u8]) -> Vec<PathKind>;
+    /// What stdin will carry, where the command line shows it (a here-document, a
+    /// here-string, a readable `< FILE`); `None` for a live call, whose stdin is not read.
+    fn stdin_text(&self) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// No files, stdin a terminal, paths unresolved: for commands with no world around them.
@@ -104,6 +109,11 @@ pub fn sql(cl: &CommandLine, spec: &ContentSpec, inputs: &dyn Inputs) -> Content
     }
     if spec.sql_positional {
         c.parts.extend(cl.words.iter().map(|w| w.to_vec()));
+    }
+    if spec.sql_stdin
+        && let Some(text) = inputs.stdin_text()
+    {
+        c.parts.push(text);
     }
     c
 }

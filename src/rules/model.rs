@@ -137,6 +137,11 @@ pub struct SqlFlags {
     /// Every positional word is also SQL text (`supabase db query "DROP TABLE t"`).
     #[serde(default)]
     pub positional: bool,
+    /// The tool reads SQL from stdin. Where the command line shows what stdin carries (a
+    /// here-document, a here-string, `< FILE`: the hooks and `explain --shell` see those),
+    /// that text is SQL too.
+    #[serde(default)]
+    pub stdin: bool,
     /// The SQL dialect to parse with.
     #[serde(default)]
     pub dialect: SqlDialect,

@@ -42,7 +42,7 @@ pub fn judge<E>(
                 .iter()
                 .map(|w| OsString::from(w.text()))
                 .collect();
-            let host = crate::host::Host::for_examples(command.stdin_redirected);
+            let host = crate::host::Host::for_shell(&command.stdin);
             let mut d = decide(&rules, tool, &args, env, &host);
             if let Some(code) = one_liner(&command.words) {
                 let tools: Vec<&str> = crate::rules::bundled::BUNDLED

@@ -44,9 +44,21 @@ impl Word {
 pub struct SimpleCommand {
     /// The command name first; wrappers and `VAR=x` prefixes removed.
     pub words: Vec<Word>,
-    /// Its stdin comes from a file, a here-document or a here-string: input guard cannot
-    /// see as arguments.
-    pub stdin_redirected: bool,
+    /// Where its stdin comes from.
+    pub stdin: Stdin,
+}
+
+/// A command's stdin, as the string sets it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stdin {
+    /// Not redirected: whatever runs the string gives it.
+    Inherited,
+    /// A here-document or here-string whose text the string shows.
+    Text(String),
+    /// `< FILE`, the file named.
+    File(String),
+    /// A pipe, or text or a file known only when it runs.
+    Unknown,
 }
 
 /// The simple commands in `text`, in order. An error when bash would not parse it either.
@@ -64,7 +76,7 @@ fn walk_text(text: &str, depth: usize, out: &mut Vec<SimpleCommand>) -> Result<(
     if depth > MAX_DEPTH {
         out.push(SimpleCommand {
             words: vec![Word::Unknown(text.to_string())],
-            stdin_redirected: false,
+            stdin: Stdin::Inherited,
         });
         return Ok(());
     }
@@ -92,10 +104,12 @@ fn walk_pipeline(pipeline: &ast::Pipeline, depth: usize, out: &mut Vec<SimpleCom
         let from = out.len();
         walk_command(command, depth, out);
         // After a `|`, stdin is the previous command's output (marked on everything this
-        // stage runs: stricter, never looser).
+        // stage runs that does not redirect its own: stricter, never looser).
         if i > 0 {
             for c in &mut out[from..] {
-                c.stdin_redirected = true;
+                if c.stdin == Stdin::Inherited {
+                    c.stdin = Stdin::Unknown;
+                }
             }
         }
     }
@@ -151,7 +165,7 @@ fn walk_compound(compound: &ast::CompoundCommand, depth: usize, out: &mut Vec<Si
 
 fn walk_simple(simple: &ast::SimpleCommand, depth: usize, out: &mut Vec<SimpleCommand>) {
     let mut words = Vec::new();
-    let mut stdin_redirected = false;
+    let mut stdin = Stdin::Inherited;
     let push_word = |w: &ast::Word, words: &mut Vec<Word>, out: &mut Vec<SimpleCommand>| {
         substitutions(&w.value, depth, out);
         words.push(expand(&w.value));
@@ -159,7 +173,7 @@ fn walk_simple(simple: &ast::SimpleCommand, depth: usize, out: &mut Vec<SimpleCo
     use ast::CommandPrefixOrSuffixItem as I;
     for item in simple.prefix.iter().flat_map(|p| &p.0) {
         match item {
-            I::IoRedirect(r) => stdin_redirected |= redirects_stdin(r, depth, out),
+            I::IoRedirect(r) => redirect(r, depth, out, &mut stdin),
             // `VAR=x cmd`: the assignment is no command, but may hold a substitution.
             I::AssignmentWord(_, w) => substitutions(&w.value, depth, out),
             I::Word(w) => push_word(w, &mut words, out),
@@ -171,7 +185,7 @@ fn walk_simple(simple: &ast::SimpleCommand, depth: usize, out: &mut Vec<SimpleCo
     }
     for item in simple.suffix.iter().flat_map(|s| &s.0) {
         match item {
-            I::IoRedirect(r) => stdin_redirected |= redirects_stdin(r, depth, out),
+            I::IoRedirect(r) => redirect(r, depth, out, &mut stdin),
             I::AssignmentWord(_, w) | I::Word(w) => push_word(w, &mut words, out),
             I::ProcessSubstitution(_, s) => walk_list(&s.list, depth, out),
         }
@@ -179,41 +193,48 @@ fn walk_simple(simple: &ast::SimpleCommand, depth: usize, out: &mut Vec<SimpleCo
     if words.is_empty() {
         return;
     }
-    emit(words, stdin_redirected, depth, out);
+    emit(words, stdin, depth, out);
 }
 
 /// A command's words with wrappers removed, or what a `sh -c` string runs.
-fn emit(words: Vec<Word>, stdin_redirected: bool, depth: usize, out: &mut Vec<SimpleCommand>) {
+fn emit(words: Vec<Word>, stdin: Stdin, depth: usize, out: &mut Vec<SimpleCommand>) {
     let words = unwrap(words);
     let name = words.first().and_then(Word::known).map(basename);
     if let Some("bash" | "sh" | "zsh" | "dash" | "ksh") = name
         && let Some(i) = words.iter().position(|w| w.known() == Some("-c"))
     {
         match words.get(i + 1) {
-            Some(Word::Known(script)) => nested(script, depth, stdin_redirected, out),
+            Some(Word::Known(script)) => nested(script, depth, &stdin, out),
             // An unknowable script could run anything: its name is unknowable too.
             Some(Word::Unknown(s)) => out.push(SimpleCommand {
                 words: vec![Word::Unknown(s.clone())],
-                stdin_redirected,
+                stdin,
             }),
             None => {}
         }
         return;
     }
-    out.push(SimpleCommand {
-        words,
-        stdin_redirected,
-    });
+    out.push(SimpleCommand { words, stdin });
 }
 
 /// The commands of a nested script (a substitution, a `sh -c` string); one that does not
 /// parse runs something no one can know.
-fn nested(script: &str, depth: usize, stdin_redirected: bool, out: &mut Vec<SimpleCommand>) {
+fn nested(script: &str, depth: usize, stdin: &Stdin, out: &mut Vec<SimpleCommand>) {
+    let from = out.len();
     if walk_text(script, depth + 1, out).is_err() {
         out.push(SimpleCommand {
             words: vec![Word::Unknown(script.to_string())],
-            stdin_redirected,
+            stdin: stdin.clone(),
         });
+        return;
+    }
+    // `sh -c SCRIPT <<EOF`: the script's commands read the outer stdin (any of them might).
+    if *stdin != Stdin::Inherited {
+        for c in &mut out[from..] {
+            if c.stdin == Stdin::Inherited {
+                c.stdin = stdin.clone();
+            }
+        }
     }
 }
 
@@ -314,29 +335,63 @@ fn unwrap(mut words: Vec<Word>) -> Vec<Word> {
     }
 }
 
-/// Does this redirection feed stdin from something guard cannot see as an argument?
-fn redirects_stdin(r: &ast::IoRedirect, depth: usize, out: &mut Vec<SimpleCommand>) -> bool {
+/// Walk what a redirection runs (substitutions in its words), and set `stdin` where it
+/// redirects fd 0 (the last such redirection wins, as in bash).
+fn redirect(r: &ast::IoRedirect, depth: usize, out: &mut Vec<SimpleCommand>, stdin: &mut Stdin) {
+    let to_stdin = |fd: &Option<i32>| fd.is_none_or(|fd| fd == 0);
     match r {
         ast::IoRedirect::File(fd, kind, target) => {
-            if let ast::IoFileRedirectTarget::Filename(w)
-            | ast::IoFileRedirectTarget::Duplicate(w) = target
-            {
-                substitutions(&w.value, depth, out);
-            }
-            if let ast::IoFileRedirectTarget::ProcessSubstitution(_, s) = target {
-                walk_list(&s.list, depth, out);
-            }
-            matches!(
+            let reads = matches!(
                 kind,
                 ast::IoFileRedirectKind::Read | ast::IoFileRedirectKind::ReadAndWrite
-            ) && fd.is_none_or(|fd| fd == 0)
+            ) && to_stdin(fd);
+            let source = match target {
+                ast::IoFileRedirectTarget::Filename(w) => {
+                    substitutions(&w.value, depth, out);
+                    match expand(&w.value) {
+                        Word::Known(path) => Stdin::File(path),
+                        Word::Unknown(_) => Stdin::Unknown,
+                    }
+                }
+                ast::IoFileRedirectTarget::Duplicate(w) => {
+                    substitutions(&w.value, depth, out);
+                    Stdin::Unknown
+                }
+                ast::IoFileRedirectTarget::ProcessSubstitution(_, s) => {
+                    walk_list(&s.list, depth, out);
+                    Stdin::Unknown
+                }
+                _ => Stdin::Unknown,
+            };
+            if reads {
+                *stdin = source;
+            }
         }
-        ast::IoRedirect::HereDocument(fd, _) => fd.is_none_or(|fd| fd == 0),
+        ast::IoRedirect::HereDocument(fd, doc) => {
+            let body = &doc.doc.value;
+            // An unquoted delimiter expands the body: `$(…)` in it runs, and `$X` is known
+            // only when it runs.
+            if doc.requires_expansion {
+                substitutions(body, depth, out);
+            }
+            if to_stdin(fd) {
+                *stdin = if doc.requires_expansion && body.contains(['$', '`', '\\']) {
+                    Stdin::Unknown
+                } else {
+                    Stdin::Text(body.clone())
+                };
+            }
+        }
         ast::IoRedirect::HereString(fd, w) => {
             substitutions(&w.value, depth, out);
-            fd.is_none_or(|fd| fd == 0)
+            if to_stdin(fd) {
+                *stdin = match expand(&w.value) {
+                    Word::Known(text) => Stdin::Text(text + "\n"),
+                    Word::Unknown(_) => Stdin::Unknown,
+                };
+            }
         }
-        ast::IoRedirect::OutputAndError(..) => false,
+        ast::IoRedirect::OutputAndError(..) => {}
     }
 }
 
@@ -352,7 +407,9 @@ fn substitutions_in(pieces: &[WordPieceWithSource], depth: usize, out: &mut Vec<
     for p in pieces {
         match &p.piece {
             WordPiece::CommandSubstitution(inner)
-            | WordPiece::BackquotedCommandSubstitution(inner) => nested(inner, depth, false, out),
+            | WordPiece::BackquotedCommandSubstitution(inner) => {
+                nested(inner, depth, &Stdin::Inherited, out)
+            }
             WordPiece::DoubleQuotedSequence(inner)
             | WordPiece::GettextDoubleQuotedSequence(inner) => substitutions_in(inner, depth, out),
             _ => {}
@@ -523,14 +580,43 @@ mod tests {
     }
 
     #[test]
-    fn stdin_from_files_and_here_documents_is_marked() {
-        let c = simple_commands("psql <<'SQL'\nDROP TABLE users;\nSQL\n").unwrap();
-        assert!(c[0].stdin_redirected);
-        assert!(simple_commands("psql < drop.sql").unwrap()[0].stdin_redirected);
-        assert!(simple_commands("psql <<< 'DROP TABLE t'").unwrap()[0].stdin_redirected);
-        assert!(!simple_commands("psql > out.txt").unwrap()[0].stdin_redirected);
+    fn stdin_shows_the_text_the_string_carries_and_marks_what_it_cannot() {
+        let stdin = |text: &str| simple_commands(text).unwrap().pop().unwrap().stdin;
+        assert_eq!(
+            stdin("psql <<'SQL'\nDROP TABLE users;\nSQL\n"),
+            Stdin::Text("DROP TABLE users;\n".into())
+        );
+        // An unquoted delimiter expands `$X`: known only when it runs.
+        assert_eq!(stdin("psql <<SQL\nDROP TABLE $T;\nSQL\n"), Stdin::Unknown);
+        assert_eq!(
+            stdin("psql <<SQL\nDROP TABLE t;\nSQL\n"),
+            Stdin::Text("DROP TABLE t;\n".into())
+        );
+        assert_eq!(
+            stdin("psql <<< 'DROP TABLE t'"),
+            Stdin::Text("DROP TABLE t\n".into())
+        );
+        assert_eq!(stdin("psql < drop.sql"), Stdin::File("drop.sql".into()));
+        assert_eq!(stdin("psql < $F"), Stdin::Unknown);
+        assert_eq!(stdin("psql > out.txt"), Stdin::Inherited);
         let piped = simple_commands("cat drop.sql | psql").unwrap();
-        assert!(!piped[0].stdin_redirected && piped[1].stdin_redirected);
+        assert_eq!(
+            (&piped[0].stdin, &piped[1].stdin),
+            (&Stdin::Inherited, &Stdin::Unknown)
+        );
+        // The last redirection wins, over a pipe too.
+        assert_eq!(
+            stdin("echo x | psql < drop.sql"),
+            Stdin::File("drop.sql".into())
+        );
+        // `sh -c` passes its stdin on to what the script runs.
+        assert_eq!(
+            stdin("sh -c 'psql' <<< 'DROP TABLE t'"),
+            Stdin::Text("DROP TABLE t\n".into())
+        );
+        // A substitution in an unquoted here-document runs.
+        let c = simple_commands("cat <<EOF\n$(railway down)\nEOF\n").unwrap();
+        assert_eq!(c[0].words[0], Word::Known("railway".into()));
     }
 
     #[test]
