@@ -178,16 +178,26 @@ fn every_failure_of_guard_s_own_is_a_deny_with_a_reason() {
 }
 
 #[test]
-fn a_huge_command_is_judged_whole_and_quickly() {
+fn a_long_command_is_judged_whole_and_a_huge_one_is_put_to_a_human() {
     let sb = Sandbox::new();
     let cwd = sb.root.path();
-    // About 1 MiB of harmless commands, with a destructive one at the very end.
-    let mut command = "echo ok && ".repeat(1 << 20 >> 4);
+    // 15 KiB of harmless commands with a destructive one at the very end: found.
+    let mut command = "echo ok && ".repeat(15 << 10 >> 4);
     command.push_str("railway volume delete --volume pg-data");
     let out = hook(&sb, "claude", &payload("claude", &command, cwd));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("railway.volume.delete"));
-    // Over the input limit: denied, not analysed.
+    // 1 MiB is more than guard analyses within an agent's hook budget: a human looks
+    // (Claude Code asks; Codex, which cannot ask, denies).
+    let huge = "echo ok && ".repeat(1 << 20 >> 4) + "ls";
+    let out = hook(&sb, "claude", &payload("claude", &huge, cwd));
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hookSpecificOutput"]["permissionDecision"], "ask");
+    assert!(v.to_string().contains("more than guard checks"), "{v}");
+    let out = hook(&sb, "codex", &payload("codex", &huge, cwd));
+    assert_eq!(out.status.code(), Some(2));
+    // Over the input limit: denied, not read.
     let big = "x".repeat(5 << 20);
     let out = hook(&sb, "claude", &payload("claude", &big, cwd));
     assert_eq!(out.status.code(), Some(2));

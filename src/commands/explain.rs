@@ -77,7 +77,8 @@ pub fn run_shell(dirs: &Dirs, text: &str, json: bool) -> Result {
         .map_err(|e| Error::usage(format!("explain: not a shell command bash would run: {e}")))?;
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let now = crate::state::now();
-    let mut rules_for = |tool: &str| load(dirs, Scope::Tool(tool), now).map(|(rules, _)| rules);
+    let mut per_tool = crate::layers::PerTool::new(dirs, now);
+    let mut rules_for = |tool: &str| per_tool.get(tool);
     let judged = commands
         .iter()
         .map(|c| crate::shell::judge(c, &mut rules_for, &env))

@@ -16,7 +16,6 @@ use crate::approval::grants::{ExactCommand, Store};
 use crate::approval::{passphrase, ticket};
 use crate::error::{Error, Result};
 use crate::hook::{self, Agent, AskForm, Request, Verdict};
-use crate::layers::{Scope, load};
 use crate::paths::Dirs;
 use crate::rules::Action;
 use crate::shell::{self, Judged, SimpleCommand, Word};
@@ -26,8 +25,17 @@ use std::ffi::OsString;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-/// A larger payload is not analysed: denied, with the reason.
+/// A larger payload is not read: denied, with the reason.
 const MAX_INPUT: u64 = 4 << 20;
+
+/// A longer command is not analysed but put to a human: agents run the command when a hook
+/// takes too long, and judging costs time in proportion to the text (benches/hook-latency.sh:
+/// 16 KiB of here-document SQL, the slowest, takes about a third of it).
+const MAX_ANALYSED: usize = 16 << 10;
+
+/// Judging stops and asks a human once this much time has gone: agents' hook timeouts
+/// fail open, so an answer must come in time whatever the input.
+const BUDGET: std::time::Duration = std::time::Duration::from_millis(40);
 
 pub fn run(dirs: &Dirs, agent: Agent) -> Result {
     // A panic is guard's failure, never the command's pass: agents run the command when a
@@ -91,6 +99,14 @@ struct Needs {
 }
 
 fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verdict {
+    let started = std::time::Instant::now();
+    if request.command.len() > MAX_ANALYSED {
+        let why = format!(
+            "  the command is {} bytes long, more than guard checks in an agent's hook ({MAX_ANALYSED})\n",
+            request.command.len()
+        );
+        return ask_or_deny(request, &why, None, Vec::new);
+    }
     let now = crate::state::now();
     let secs = unix_secs(now);
     // Relative paths in the command (`rm -rf ./build`, `psql -f x.sql`) are where it runs.
@@ -120,9 +136,14 @@ fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verd
     let key = passphrase::public_key(dirs, &config).ok().flatten();
     let store = Store::new(&dirs.state);
     let shim_dir = dirs.shim_dir(None);
-    let mut rules_for = |tool: &str| load(dirs, Scope::Tool(tool), now).map(|(r, _)| r);
+    let mut per_tool = crate::layers::PerTool::new(dirs, now);
+    let mut rules_for = |tool: &str| per_tool.get(tool);
     let mut needs = Vec::new();
     for command in &commands {
+        if started.elapsed() > BUDGET {
+            let why = "  guard could not finish checking this command in time\n";
+            return ask_or_deny(request, why, None, Vec::new);
+        }
         let judged = match shell::judge(command, &mut rules_for, env) {
             Ok(j) => j,
             Err(e) => return Verdict::Deny(stopped(&e.to_string())),

@@ -51,6 +51,34 @@ impl std::fmt::Display for LoadError {
     }
 }
 
+/// Each tool's rules, loaded once: a shell string names the same tool many times
+/// (`git status && git log && …`), and each load reads the user's layers.
+pub struct PerTool<'a> {
+    dirs: &'a Dirs,
+    now: SystemTime,
+    loaded: std::collections::HashMap<String, std::rc::Rc<RuleSet>>,
+}
+
+impl<'a> PerTool<'a> {
+    pub fn new(dirs: &'a Dirs, now: SystemTime) -> PerTool<'a> {
+        PerTool {
+            dirs,
+            now,
+            loaded: std::collections::HashMap::new(),
+        }
+    }
+
+    /// `tool`'s rules, as a shim for it would load them.
+    pub fn get(&mut self, tool: &str) -> Result<std::rc::Rc<RuleSet>, LoadError> {
+        if let Some(rules) = self.loaded.get(tool) {
+            return Ok(rules.clone());
+        }
+        let rules = std::rc::Rc::new(load(self.dirs, Scope::Tool(tool), self.now)?.0);
+        self.loaded.insert(tool.to_string(), rules.clone());
+        Ok(rules)
+    }
+}
+
 /// Load for the shim and every command that decides: errors (not warnings) refuse.
 /// `now` is the call's one reading of the clock: the cache judges stats by it.
 pub fn load(dirs: &Dirs, scope: Scope, now: SystemTime) -> Result<(RuleSet, Config), LoadError> {

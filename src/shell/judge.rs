@@ -20,7 +20,7 @@ pub struct Judged {
 /// Decide `command`: `rules_for(tool)` loads the rules a shim for `tool` would (the edge).
 pub fn judge<E>(
     command: &SimpleCommand,
-    rules_for: &mut dyn FnMut(&str) -> Result<RuleSet, E>,
+    rules_for: &mut dyn FnMut(&str) -> Result<std::rc::Rc<RuleSet>, E>,
     env: &[(OsString, OsString)],
 ) -> Result<Judged, E> {
     let argv = command.words.iter().map(|w| w.text().to_string()).collect();
