@@ -795,7 +795,7 @@ _guard() {
             return 0
             ;;
         guard__subcmd__run)
-            opts="-h --dir --help"
+            opts="-h --dir --strict --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

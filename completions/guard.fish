@@ -71,6 +71,7 @@ complete -c guard -n "__fish_guard_using_subcommand log" -l denied -d 'Only refu
 complete -c guard -n "__fish_guard_using_subcommand log" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand passphrase" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand run" -l dir -d 'Shim directory [default: $GUARD_SHIM_DIR, else $XDG_DATA_HOME/guard/shims]' -r -F
+complete -c guard -n "__fish_guard_using_subcommand run" -l strict -d 'Judge every exec of the tree, by its real program and arguments, race-free (Linux: seccomp and ptrace; docs/strict-mode.md). Refuses to start where it cannot'
 complete -c guard -n "__fish_guard_using_subcommand run" -s h -l help -d 'Print help'
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l dir -r -F
 complete -c guard -n "__fish_guard_using_subcommand doctor" -l json -d 'Print the checks as JSON: [{check, status: ok|warn|fail, detail, fix}]'

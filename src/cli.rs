@@ -98,6 +98,10 @@ pub enum Command {
         /// Shim directory [default: $GUARD_SHIM_DIR, else $XDG_DATA_HOME/guard/shims].
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Judge every exec of the tree, by its real program and arguments, race-free
+        /// (Linux: seccomp and ptrace; docs/strict-mode.md). Refuses to start where it cannot.
+        #[arg(long)]
+        strict: bool,
         /// The program and its arguments.
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<OsString>,

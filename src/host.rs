@@ -20,6 +20,8 @@ pub struct Host {
     home: OnceCell<Option<PathBuf>>,
     /// What stdin carries, where a shell command string shows it (`for_shell`).
     stdin_text: Option<Vec<u8>>,
+    /// Another process's directory (`for_process`): relative paths are its, not guard's.
+    base: Option<PathBuf>,
 }
 
 impl Host {
@@ -33,6 +35,32 @@ impl Host {
         Host {
             stdin_piped: OnceCell::from(stdin_piped),
             ..Host::default()
+        }
+    }
+
+    /// For another process's exec (strict mode): relative paths from its directory (`cwd`, a
+    /// `/proc/PID/cwd` link), stdin its own.
+    pub fn for_process(cwd: &Path, pid: i32) -> Host {
+        let stdin = std::fs::metadata(format!("/proc/{pid}/fd/0"));
+        let piped = stdin.is_ok_and(|m| {
+            use std::os::unix::fs::FileTypeExt as _;
+            let t = m.file_type();
+            t.is_fifo() || t.is_file() || t.is_socket()
+        });
+        Host {
+            stdin_piped: OnceCell::from(piped),
+            cwd: OnceCell::from(std::fs::canonicalize(cwd).ok()),
+            base: Some(cwd.to_path_buf()),
+            ..Host::default()
+        }
+    }
+
+    /// `path` as the process this host describes would open it.
+    fn at(&self, path: &[u8]) -> PathBuf {
+        let path = Path::new(OsStr::from_bytes(path));
+        match &self.base {
+            Some(base) if path.is_relative() => base.join(path),
+            _ => path.to_path_buf(),
         }
     }
 
@@ -57,8 +85,7 @@ impl Host {
 
 impl Inputs for Host {
     fn read_file(&self, path: &[u8]) -> Result<Vec<u8>, String> {
-        let path = Path::new(OsStr::from_bytes(path));
-        let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let file = std::fs::File::open(self.at(path)).map_err(|e| e.to_string())?;
         let mut bytes = Vec::new();
         file.take(MAX_CONTENT + 1)
             .read_to_end(&mut bytes)
@@ -86,7 +113,7 @@ impl Inputs for Host {
         if matches!(trimmed, b"." | b"..") {
             kinds.push(PathKind::CurrentOrParent);
         }
-        let Ok(canon) = std::fs::canonicalize(OsStr::from_bytes(word)) else {
+        let Ok(canon) = std::fs::canonicalize(self.at(word)) else {
             return kinds;
         };
         let depth = canon.components().count();

@@ -21,4 +21,6 @@ pub mod rules;
 pub mod shell;
 pub mod shim;
 pub mod state;
+#[cfg(target_os = "linux")]
+pub mod strict;
 pub mod style;

@@ -278,6 +278,7 @@ fn audit_entry(
         tty: caller.tty,
         parent: caller.parent,
         agent: caller.agent,
+        layer: None,
     }
 }
 

@@ -23,4 +23,5 @@ mod rule_index;
 mod run;
 mod self_approval;
 mod shim;
+mod strict;
 mod where_others_fail;

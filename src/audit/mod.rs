@@ -32,6 +32,9 @@ pub struct Entry {
     /// The agent recognised from its environment markers. Recorded, never trusted: an agent
     /// can unset any variable, so no decision depends on this.
     pub agent: Option<String>,
+    /// Which layer decided: absent for a shim, `strict` for `guard run --strict`'s gate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
 }
 
 /// The decision an entry records: the rules' action, or `error` when they could not be loaded.
@@ -193,6 +196,7 @@ fn own_entry(approved_by: Approver, agent: Option<String>) -> Entry {
         tty: caller.tty,
         parent: caller.parent,
         agent: agent.or(caller.agent),
+        layer: None,
     }
 }
 

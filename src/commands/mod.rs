@@ -56,7 +56,11 @@ pub fn dispatch(command: Command) -> Result {
         Command::Disable { ids } => disable::run(&dirs, &ids)?,
         Command::Lock => lock::run(&dirs)?,
         Command::Doctor { json, dir } => doctor::run(&dirs, &dirs.shim_dir(dir), json)?,
-        Command::Run { dir, command } => run::run(&dirs, &dirs.shim_dir(dir), &command)?,
+        Command::Run {
+            dir,
+            strict,
+            command,
+        } => run::run(&dirs, &dirs.shim_dir(dir), &command, strict)?,
         Command::Hook(args) => match (args.action, args.agent) {
             (Some(HookAction::Install { agent, system }), _) => {
                 hook::install(&dirs, agent, system)?

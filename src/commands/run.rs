@@ -10,7 +10,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::Command;
 
-pub fn run(dirs: &Dirs, shim_dir: &Path, command: &[OsString]) -> Result {
+pub fn run(dirs: &Dirs, shim_dir: &Path, command: &[OsString], strict: bool) -> Result {
     let (program, args) = command
         .split_first()
         .ok_or_else(|| Error::usage("run: name the program to run: guard run -- CMD ARGS…"))?;
@@ -23,15 +23,46 @@ pub fn run(dirs: &Dirs, shim_dir: &Path, command: &[OsString]) -> Result {
         );
     }
     let session = crate::state::random_hex(6);
+    let path = path_with_shims_first(shim_dir, std::env::var_os("PATH").as_deref());
+    if strict {
+        return run_strict(dirs, program, args, path, &session);
+    }
     let mut cmd = Command::new(program);
     cmd.args(args)
-        .env(
-            "PATH",
-            path_with_shims_first(shim_dir, std::env::var_os("PATH").as_deref()),
-        )
+        .env("PATH", path)
         .env(crate::agent::RUN_MARKER, &session);
     crate::audit::record_session(&dirs.state, &session)?;
     supervise(cmd, program)
+}
+
+/// `guard run --strict`: the same environment, every exec of the tree judged (`strict`).
+#[cfg(target_os = "linux")]
+fn run_strict(
+    dirs: &Dirs,
+    program: &OsString,
+    args: &[OsString],
+    path: OsString,
+    session: &str,
+) -> Result {
+    let env: Vec<(OsString, OsString)> = std::env::vars_os()
+        .filter(|(k, _)| k != "PATH" && k != crate::agent::RUN_MARKER)
+        .chain([
+            ("PATH".into(), path),
+            (crate::agent::RUN_MARKER.into(), session.into()),
+        ])
+        .collect();
+    crate::audit::record_session(&dirs.state, session)?;
+    match crate::strict::run(dirs, program, args, env)? {
+        0 => Ok(()),
+        code => Err(Error::reported(code)),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn run_strict(_: &Dirs, _: &OsString, _: &[OsString], _: OsString, _: &str) -> Result {
+    Err(Error::refused(
+        "run --strict: strict mode needs Linux (seccomp and ptrace); on macOS run the agent in a Linux VM or container",
+    ))
 }
 
 /// `shim_dir` first, then PATH without it (a second copy would only be skipped).

@@ -1,0 +1,303 @@
+//! `guard run --strict`: every exec of the tree judged, whatever path, environment or program
+//! started it; the argv-rewrite race never runs what guard did not see; the escapes around an
+//! exec filter are refused; the tree dies with its supervisor. Fake tools as in the rest of the
+//! suite; small C programs (tests/strict/*.c, compiled here with the machine's gcc) for what a
+//! shell cannot do.
+
+use crate::sandbox::{Sandbox, stderr, stdout};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// `guard run --strict -- sh -c SCRIPT` in `sb` (no terminal, as an agent runs).
+fn strict(sb: &Sandbox, script: &str) -> Output {
+    sb.guard()
+        .args(["run", "--strict", "--", "sh", "-c", script])
+        .output()
+        .unwrap()
+}
+
+/// Whether this kernel gives strict mode what it needs. Where it does not, strict mode must
+/// refuse to start, saying why: that is asserted, and the caller's test ends there.
+fn available(sb: &Sandbox) -> bool {
+    let out = strict(sb, "true");
+    if out.status.success() {
+        return true;
+    }
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(
+        err.contains("run --strict:") && !err.contains("panicked"),
+        "strict mode neither ran nor refused cleanly: {err}"
+    );
+    eprintln!("strict mode is not available on this kernel: {err}");
+    false
+}
+
+/// A sandbox with a fake `railway` in bin/ and no shims: the gate alone decides.
+fn sandbox() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.fake_tool("railway");
+    sb
+}
+
+/// `tests/strict/NAME.c`, compiled once per test into the sandbox.
+fn compile(sb: &Sandbox, name: &str, extra: &[&str]) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/strict/{name}.c"));
+    let out = sb.path(&format!("bin/{name}"));
+    let status = Command::new("gcc")
+        .args(["-O1", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .args(extra)
+        .status()
+        .expect("gcc (scripts/test installs it)");
+    assert!(status.success(), "gcc {name}.c");
+    out
+}
+
+#[test]
+fn every_way_of_starting_a_destructive_command_is_refused_and_harmless_ones_run() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    let tool = sb.path("bin/railway");
+    let bin = sb.path("bin");
+    sb.write(
+        "Makefile",
+        "delete:\n\trailway volume delete -v pg-data\nstatus:\n\trailway status\n",
+    );
+    let forms = [
+        format!("{} ARGS", tool.display()),
+        format!("env -i PATH={}:/usr/bin:/bin FAKE_EXIT=3 railway ARGS", bin.display()),
+        "python3 -c 'import subprocess, shlex, sys; sys.exit(subprocess.run([\"railway\"] + shlex.split(\"ARGS\")).returncode)'".to_string(),
+        "echo ARGS | xargs railway".to_string(),
+    ];
+    for form in &forms {
+        let destructive = form.replace("ARGS", "volume delete -v pg-data");
+        let out = strict(&sb, &destructive);
+        assert_ne!(
+            out.status.code(),
+            Some(0),
+            "{destructive}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("railway.volume.delete"),
+            "{destructive}: {}",
+            stderr(&out)
+        );
+        assert_eq!(sb.runs("railway"), 0, "{destructive} ran");
+    }
+    let out = strict(&sb, "make -s delete");
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(sb.runs("railway"), 0, "the Makefile recipe ran");
+    // Harmless: run, with the tool's own stdin, output and exit status.
+    for (i, form) in forms.iter().enumerate() {
+        let harmless = format!("echo in-{i} | {}", form.replace("ARGS", "status"));
+        let harmless = if form.contains("xargs") {
+            "echo status | xargs railway".to_string()
+        } else {
+            harmless
+        };
+        let out = strict(&sb, &format!("FAKE_EXIT=3; export FAKE_EXIT; {harmless}"));
+        // (xargs reports a command's failure as its own 123.)
+        let want = if form.contains("xargs") { 123 } else { 3 };
+        assert_eq!(
+            out.status.code(),
+            Some(want),
+            "{harmless}: {}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("fake railway ran"), "{harmless}");
+        if !form.contains("xargs") {
+            assert_eq!(sb.recorded_stdin("railway"), format!("in-{i}\n").as_bytes());
+        }
+        assert_eq!(sb.recorded_argv("railway"), [b"status".to_vec()]);
+    }
+    let out = strict(&sb, "make -s status");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_shebang_script_is_judged_by_its_own_name_and_runs_its_interpreter() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    // The fake railway is itself a `#!/bin/sh` script; a chain of two more scripts too.
+    sb.write_exe(
+        "bin/inner",
+        "#!/bin/sh\nexec \"$(dirname \"$0\")/railway\" \"$@\"\n",
+    );
+    let out = strict(
+        &sb,
+        &format!("{} volume delete -v x", sb.path("bin/inner").display()),
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(sb.runs("railway"), 0);
+    let out = strict(&sb, &format!("{} status", sb.path("bin/inner").display()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sb.runs("railway"), 1);
+}
+
+#[test]
+fn the_argv_rewrite_race_never_runs_what_guard_did_not_see() {
+    let sb = Sandbox::new();
+    if !available(&sb) {
+        return;
+    }
+    let race = compile(&sb, "race", &["-pthread"]);
+    // A tool that logs each run's arguments: `railway logs` is allowed; `railway down` would
+    // need a human (and there is none here).
+    let log = sb.path("runs.log");
+    sb.write_exe(
+        "bin/railway",
+        &format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+    );
+    let tool = sb.path("bin/railway");
+    for mode in ["fork", "vfork"] {
+        let _ = std::fs::remove_file(&log);
+        let mut cmd = sb.guard();
+        cmd.args(["run", "--strict", "--"])
+            .arg(&race)
+            .arg(&tool)
+            .args(["logs", "down", "1000"]);
+        if mode == "vfork" {
+            cmd.arg("vfork");
+        }
+        let out = cmd.output().unwrap();
+        let ran = std::fs::read_to_string(&log).unwrap_or_default();
+        let safe = ran.lines().filter(|l| *l == "logs").count();
+        let evil = ran.lines().filter(|l| *l == "down").count();
+        let killed = stderr(&out).matches("killed process").count();
+        eprintln!(
+            "{mode}: {safe} safe runs, {evil} rewritten runs, {killed} killed at the exec stop"
+        );
+        assert_eq!(evil, 0, "{mode}: a rewritten argv ran");
+        assert!(safe > 0, "{mode}: nothing ran at all: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn the_escapes_around_an_exec_filter_are_refused() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    // Non-PIE: the 32-bit call needs the program's data below 4 GiB.
+    let escapes = compile(&sb, "escapes", &["-no-pie"]);
+    let e = escapes.display();
+    let tool = sb.path("bin/railway");
+    for (script, what) in [
+        (format!("{e} int80 {} down", tool.display()), "int $0x80"),
+        (format!("{e} untraced"), "CLONE_UNTRACED"),
+        (format!("{e} clone3"), "clone3"),
+        (
+            format!("{e} memfd {} railway volume delete -v x", tool.display()),
+            "a memfd exec",
+        ),
+    ] {
+        let out = strict(&sb, &script);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{what}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(stdout(&out).contains("refused"), "{what}: {}", stdout(&out));
+    }
+    assert_eq!(sb.runs("railway"), 0);
+    // A memfd exec of something harmless runs (and passes the verifier).
+    let out = strict(&sb, &format!("{e} memfd {} railway status", tool.display()));
+    assert_eq!(sb.runs("railway"), 1, "{}", stderr(&out));
+    // A new user namespace (where the tree could gain ptrace rights over itself).
+    let out = strict(&sb, "unshare -U true");
+    assert_ne!(out.status.code(), Some(0));
+}
+
+#[test]
+fn the_tree_dies_with_its_supervisor() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    let marker = sb.path("after");
+    let mut child = sb
+        .guard()
+        .args(["run", "--strict", "--", "sh", "-c"])
+        .arg(format!("sleep 2; touch '{}'", marker.display()))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
+    let _ = child.wait();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(!marker.exists(), "the tree outlived guard and ran on");
+}
+
+#[test]
+fn a_refused_exec_approved_with_guard_allow_runs_once() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    let command = format!(
+        "{} volume delete -v pg-data",
+        sb.path("bin/railway").display()
+    );
+    let out = strict(&sb, &command);
+    let err = stderr(&out);
+    let id = regex::Regex::new(r"guard allow ([0-9a-f]{6})")
+        .unwrap()
+        .captures(&err)
+        .unwrap_or_else(|| panic!("no pending request: {err}"))[1]
+        .to_string();
+    let mut p = crate::allow::guard_on_pty(&sb, &["allow", &id]);
+    p.exp_string("Type yes to allow it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_eof().unwrap();
+    let out = strict(&sb, &command);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sb.runs("railway"), 1);
+    let out = strict(&sb, &command);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(sb.runs("railway"), 1);
+    // The audit log says which layer decided.
+    let log = stdout(
+        &sb.guard()
+            .args(["log", "--json", "-n", "3"])
+            .output()
+            .unwrap(),
+    );
+    assert!(log.contains("\"layer\":\"strict\""), "{log}");
+}
+
+#[test]
+fn shims_inside_a_strict_session_decide_once_and_guard_run_cannot_nest() {
+    let sb = Sandbox::guarding("railway");
+    if !available(&sb) {
+        return;
+    }
+    // Through the shim (first on PATH): allowed, run once, no second judgement in the way.
+    let out = strict(&sb, "railway status");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(sb.runs("railway"), 1);
+    let out = strict(&sb, "railway volume delete -v pg-data");
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(sb.runs("railway"), 1);
+    // A nested `guard run` would start a tree this supervisor does not see.
+    let guard = assert_cmd::cargo::cargo_bin("guard");
+    let out = strict(&sb, &format!("'{}' run -- railway status", guard.display()));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("inside a strict session"),
+        "{}",
+        stderr(&out)
+    );
+}
