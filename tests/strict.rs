@@ -301,3 +301,47 @@ fn shims_inside_a_strict_session_decide_once_and_guard_run_cannot_nest() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_confirm_holds_the_exec_until_the_human_at_the_terminal_answers() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    let tool = sb.path("bin/railway");
+    let script = format!("{} down < /dev/null; echo status=$?", tool.display());
+    // The human answers yes at guard's prompt: the held exec runs, once.
+    let mut p = crate::allow::guard_on_pty(&sb, &["run", "--strict", "--", "sh", "-c", &script]);
+    p.exp_string("railway down").unwrap();
+    p.exp_string("Type yes to run it").unwrap();
+    p.send_line("yes").unwrap();
+    p.exp_string("status=0").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(sb.runs("railway"), 1);
+    // Anything else refuses it: the exec fails, nothing runs.
+    let mut p = crate::allow::guard_on_pty(&sb, &["run", "--strict", "--", "sh", "-c", &script]);
+    p.exp_string("Type yes to run it").unwrap();
+    p.send_line("no").unwrap();
+    p.exp_string("status=126").unwrap();
+    p.exp_eof().unwrap();
+    assert_eq!(sb.runs("railway"), 1);
+}
+
+#[test]
+fn signals_reach_the_tree_as_they_would_without_guard() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    // Handled signals (delivered through the tracer) and a stop and continue of a child.
+    let out = strict(
+        &sb,
+        "trap 'echo got-usr1' USR1; kill -USR1 $$; sleep 5 & p=$!; kill -STOP $p; kill -CONT $p; kill -TERM $p; wait $p; echo child=$?",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("got-usr1"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("child=143"), "{}", stdout(&out));
+    // A signal that kills the program is its exit status, as a shell reports it.
+    let out = strict(&sb, "kill -KILL $$");
+    assert_eq!(out.status.code(), Some(137));
+}
