@@ -22,6 +22,8 @@ pub struct Host {
     stdin_text: Option<Vec<u8>>,
     /// Another process's directory (`for_process`): relative paths are its, not guard's.
     base: Option<PathBuf>,
+    /// That process, whose stdin is the one that counts.
+    pid: Option<i32>,
 }
 
 impl Host {
@@ -41,16 +43,9 @@ impl Host {
     /// For another process's exec (strict mode): relative paths from its directory (`cwd`, a
     /// `/proc/PID/cwd` link), stdin its own.
     pub fn for_process(cwd: &Path, pid: i32) -> Host {
-        let stdin = std::fs::metadata(format!("/proc/{pid}/fd/0"));
-        let piped = stdin.is_ok_and(|m| {
-            use std::os::unix::fs::FileTypeExt as _;
-            let t = m.file_type();
-            t.is_fifo() || t.is_file() || t.is_socket()
-        });
         Host {
-            stdin_piped: OnceCell::from(piped),
-            cwd: OnceCell::from(std::fs::canonicalize(cwd).ok()),
             base: Some(cwd.to_path_buf()),
+            pid: Some(pid),
             ..Host::default()
         }
     }
@@ -97,7 +92,14 @@ impl Inputs for Host {
     }
 
     fn stdin_is_piped(&self) -> bool {
-        *self.stdin_piped.get_or_init(stdin_piped)
+        *self.stdin_piped.get_or_init(|| match self.pid {
+            Some(pid) => std::fs::metadata(format!("/proc/{pid}/fd/0")).is_ok_and(|m| {
+                use std::os::unix::fs::FileTypeExt as _;
+                let t = m.file_type();
+                t.is_fifo() || t.is_file() || t.is_socket()
+            }),
+            None => stdin_piped(),
+        })
     }
 
     fn stdin_text(&self) -> Option<Vec<u8>> {
@@ -128,7 +130,10 @@ impl Inputs for Host {
         if canon.join(".git").exists() {
             kinds.push(PathKind::GitRoot);
         }
-        let cwd = self.cwd.get_or_init(|| std::env::current_dir().ok());
+        let cwd = self.cwd.get_or_init(|| match &self.base {
+            Some(base) => std::fs::canonicalize(base).ok(),
+            None => std::env::current_dir().ok(),
+        });
         if cwd.as_ref().is_some_and(|cwd| cwd.starts_with(&canon)) {
             kinds.push(PathKind::CurrentOrParent);
         }

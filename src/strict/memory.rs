@@ -30,51 +30,97 @@ pub fn read_u64(pid: Pid, addr: u64) -> std::io::Result<u64> {
     Ok(u64::from_ne_bytes(b))
 }
 
-/// A NUL-terminated string at `addr`, read a page at a time (a read may not cross into an
-/// unmapped page).
-pub fn string(pid: Pid, addr: u64, budget: &mut usize) -> std::io::Result<OsString> {
-    let mut out = Vec::new();
-    let mut at = addr;
-    loop {
-        let to_page_end = 4096 - (at % 4096) as usize;
-        let mut chunk = vec![0u8; to_page_end];
-        let n = read_at(pid, at, &mut chunk)?;
-        if n == 0 {
-            return Err(std::io::Error::other("empty read"));
-        }
-        if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
-            out.extend_from_slice(&chunk[..end]);
-            break;
-        }
-        out.extend_from_slice(&chunk[..n]);
-        at += n as u64;
-        if out.len() > *budget {
-            return Err(std::io::Error::other("arguments larger than ARG_MAX"));
-        }
-    }
-    *budget = budget
-        .checked_sub(out.len() + 1)
-        .ok_or_else(|| std::io::Error::other("arguments larger than ARG_MAX"))?;
-    Ok(OsString::from_vec(out))
+/// Reads one process's memory a page at a time, keeping the last page: an exec's strings
+/// lie side by side on its stack, so most of them cost no further system call.
+pub struct Reader {
+    pid: Pid,
+    page: u64,
+    bytes: Vec<u8>,
+    /// What is left of ARG_MAX for the strings still to read.
+    budget: usize,
 }
 
-/// The strings of a NULL-terminated array of pointers at `addr` (an exec's argv).
-pub fn string_array(pid: Pid, addr: u64) -> std::io::Result<Vec<OsString>> {
-    let mut out = Vec::new();
-    let mut budget = MAX_ARGS_BYTES;
-    if addr == 0 {
-        return Ok(out);
+impl Reader {
+    pub fn new(pid: Pid) -> Reader {
+        Reader {
+            pid,
+            page: u64::MAX,
+            bytes: Vec::new(),
+            budget: MAX_ARGS_BYTES,
+        }
     }
-    for i in 0..MAX_ARGS {
-        let mut ptr = [0u8; 8];
-        read_at(pid, addr + 8 * i as u64, &mut ptr)?;
-        let ptr = u64::from_ne_bytes(ptr);
-        if ptr == 0 {
+
+    /// The bytes from `addr` to the end of its page.
+    fn at(&mut self, addr: u64) -> std::io::Result<&[u8]> {
+        let page = addr & !4095;
+        if page != self.page {
+            self.bytes.resize(4096, 0);
+            let n = read_at(self.pid, page, &mut self.bytes)?;
+            self.bytes.truncate(n);
+            self.page = page;
+        }
+        let from = (addr - page) as usize;
+        match self.bytes.get(from..) {
+            Some(rest) if !rest.is_empty() => Ok(rest),
+            _ => Err(std::io::Error::other("unreadable memory")),
+        }
+    }
+
+    /// A NUL-terminated string at `addr`.
+    pub fn string(&mut self, addr: u64) -> std::io::Result<OsString> {
+        let mut out = Vec::new();
+        let mut at = addr;
+        loop {
+            let budget = self.budget;
+            let chunk = self.at(at)?;
+            if let Some(end) = chunk.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&chunk[..end]);
+                break;
+            }
+            at += chunk.len() as u64;
+            out.extend_from_slice(chunk);
+            if out.len() > budget {
+                return Err(std::io::Error::other("arguments larger than ARG_MAX"));
+            }
+        }
+        self.budget = self
+            .budget
+            .checked_sub(out.len() + 1)
+            .ok_or_else(|| std::io::Error::other("arguments larger than ARG_MAX"))?;
+        Ok(OsString::from_vec(out))
+    }
+
+    /// The strings of a NULL-terminated array of pointers at `addr` (an exec's argv).
+    pub fn string_array(&mut self, addr: u64) -> std::io::Result<Vec<OsString>> {
+        let pointers = self.pointers(addr)?;
+        pointers.into_iter().map(|p| self.string(p)).collect()
+    }
+
+    /// The pointers of a NULL-terminated array, read a page at a time.
+    fn pointers(&mut self, addr: u64) -> std::io::Result<Vec<u64>> {
+        let mut out = Vec::new();
+        if addr == 0 {
             return Ok(out);
         }
-        out.push(string(pid, ptr, &mut budget)?);
+        let mut at = addr;
+        let mut chunk = vec![0u8; 4096];
+        while out.len() < MAX_ARGS {
+            let len = (4096 - (at % 4096) as usize).max(8) & !7;
+            let n = read_at(self.pid, at, &mut chunk[..len])?;
+            if n < 8 {
+                return Err(std::io::Error::other("unreadable memory"));
+            }
+            for word in chunk[..n - n % 8].chunks_exact(8) {
+                let ptr = u64::from_ne_bytes(word.try_into().expect("8 bytes"));
+                if ptr == 0 {
+                    return Ok(out);
+                }
+                out.push(ptr);
+            }
+            at += (n - n % 8) as u64;
+        }
+        Err(std::io::Error::other("more arguments than ARG_MAX allows"))
     }
-    Err(std::io::Error::other("more arguments than ARG_MAX allows"))
 }
 
 /// `/proc/PID/…`.

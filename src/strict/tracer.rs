@@ -278,10 +278,10 @@ impl Tracer {
         } else {
             (libc::AT_FDCWD, a[0], a[1], a[2], 0)
         };
-        let mut budget = memory::MAX_ARGS_BYTES;
-        let path = memory::string(pid, path_at, &mut budget)?;
-        let argv = memory::string_array(pid, argv_at)?;
-        let envp = memory::string_array(pid, envp_at)?;
+        let mut reader = memory::Reader::new(pid);
+        let path = reader.string(path_at)?;
+        let argv = reader.string_array(argv_at)?;
+        let envp = reader.string_array(envp_at)?;
         // The process may have died or been interrupted meanwhile: then nothing is owed.
         if !id_valid(self.notify.as_raw_fd(), req.id) {
             return Err(std::io::Error::other("the exec was abandoned"));
@@ -292,6 +292,7 @@ impl Tracer {
             // The exec would fail the same way: say so, run nothing.
             Err(e) => return Ok(Gate::Refuse(e.raw_os_error().unwrap_or(libc::ENOENT), None)),
         };
+        let identity = runs;
         let (runs, script) = match interpreter(&file, 0) {
             Some(interp) => (interp, true),
             None => (runs, false),
@@ -301,7 +302,6 @@ impl Tracer {
             argv: argv.clone(),
             script,
         };
-        let identity = memory::identity(&file)?;
         let tid = req.pid as i32;
         let args: Vec<OsString> = argv.iter().skip(1).cloned().collect();
         let argv0 = argv.first().map(|a| basename(a)).unwrap_or_default();
