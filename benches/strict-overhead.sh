@@ -65,8 +65,8 @@ gcc -O2 -o "$work/drive" "$work/drive.c"
     printf '\n'
     for i in $(seq 1 300); do printf 't%s:\n\t@/bin/true\n' "$i"; done
 } > "$work/Makefile"
-export HOME="$work/home"
-mkdir -p "$HOME"
+export HOME="$work/home" GUARD_SHIM_DIR="$work/shims"
+mkdir -p "$HOME" "$GUARD_SHIM_DIR"
 strict=("$work/guard" run --strict --)
 ms() { local a b; a=$(date +%s%N); "$@" > /dev/null; b=$(date +%s%N); echo $(((b - a) / 1000000)); }
 declare -a sb ss gb gs mb ms_

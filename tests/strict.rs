@@ -345,3 +345,27 @@ fn signals_reach_the_tree_as_they_would_without_guard() {
     let out = strict(&sb, "kill -KILL $$");
     assert_eq!(out.status.code(), Some(137));
 }
+
+#[test]
+fn a_parallel_build_runs_to_the_end() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    // make -j2 vforks, forks and execs in parallel; guard must follow every task and end
+    // when the build does (a bounded wait: a hang fails the test, not CI).
+    let targets: Vec<String> = (1..=300).map(|i| format!("t{i}")).collect();
+    sb.write(
+        "Makefile",
+        &format!("all: {0}\n{0}:\n\t@/bin/true\n", targets.join(" ")),
+    );
+    let guard = assert_cmd::cargo::cargo_bin("guard");
+    let out = sb
+        .sandboxed(Command::new("timeout"))
+        .arg("60")
+        .arg(guard)
+        .args(["run", "--strict", "--", "make", "-s", "-j2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -89,20 +89,28 @@ impl Tracer {
         use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
         use std::os::fd::AsFd;
         let mut status = None;
+        // The listener hangs up once no task under the filter is left.
+        let mut listening = true;
         while status.is_none() || !self.live.is_empty() {
-            let mut fds = [
-                PollFd::new(signals.as_fd(), PollFlags::POLLIN),
-                PollFd::new(self.notify.as_fd(), PollFlags::POLLIN),
-            ];
+            let mut fds = vec![PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+            if listening {
+                fds.push(PollFd::new(self.notify.as_fd(), PollFlags::POLLIN));
+            }
             if poll(&mut fds, PollTimeout::from(1000u16)).is_err() {
                 continue;
             }
-            let notified = fds[1]
-                .revents()
-                .is_some_and(|r| r.contains(PollFlags::POLLIN));
+            let events = fds
+                .get(1)
+                .and_then(PollFd::revents)
+                .unwrap_or(PollFlags::empty());
+            let notified = events.contains(PollFlags::POLLIN);
+            if events.intersects(PollFlags::POLLHUP | PollFlags::POLLERR) && !notified {
+                listening = false;
+            }
             let signalled = fds[0]
                 .revents()
                 .is_some_and(|r| r.contains(PollFlags::POLLIN));
+            drop(fds);
             if notified {
                 self.gate();
             }
@@ -117,10 +125,19 @@ impl Tracer {
                 }
             }
             // Tracee stops and exits (SIGCHLD may coalesce: always drain).
-            while let Ok(ws) = waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
-                if ws == WaitStatus::StillAlive {
-                    break;
-                }
+            loop {
+                let ws = match waitpid(None, Some(WaitPidFlag::__WALL | WaitPidFlag::WNOHANG)) {
+                    Ok(WaitStatus::StillAlive) => break,
+                    Ok(ws) => ws,
+                    // No child at all is left: any task still counted left unseen (a thread
+                    // that exec'd from outside its group's leader has its id taken over).
+                    Err(nix::errno::Errno::ECHILD) => {
+                        self.live.clear();
+                        status = status.or(Some(1));
+                        break;
+                    }
+                    Err(_) => break,
+                };
                 if let Some(code) = self.stop(ws) {
                     status = Some(code);
                     // The agent is gone: what it left running goes with it.
@@ -168,10 +185,18 @@ impl Tracer {
                 }
                 None
             }
-            WaitStatus::PtraceEvent(pid, _, _) => {
-                // fork, vfork, clone (the new task arrives with its own stop), vfork-done.
+            WaitStatus::PtraceEvent(pid, _, event) => {
+                // fork, vfork, clone: the new task arrives traced, with its own stop. (Not
+                // vfork-done, whose child may be gone already.)
                 self.live.insert(pid);
-                if let Ok(child) = ptrace::getevent(pid)
+                let new_task = [
+                    libc::PTRACE_EVENT_FORK,
+                    libc::PTRACE_EVENT_VFORK,
+                    libc::PTRACE_EVENT_CLONE,
+                ]
+                .contains(&event);
+                if new_task
+                    && let Ok(child) = ptrace::getevent(pid)
                     && child > 0
                 {
                     self.live.insert(Pid::from_raw(child as i32));
