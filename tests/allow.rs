@@ -50,7 +50,7 @@ pub(crate) fn refused_pending_id(sb: &Sandbox) -> String {
     id.to_string()
 }
 
-fn approve(sb: &Sandbox, args: &[&str]) {
+pub(crate) fn approve(sb: &Sandbox, args: &[&str]) {
     let mut p = guard_on_pty(sb, args);
     p.exp_string("Type yes to allow it").unwrap();
     p.send_line("yes").unwrap();
@@ -380,7 +380,7 @@ fn a_pending_request_written_by_hand_is_shown_from_its_exact_bytes() {
 }
 
 /// The pending request's id, once the shim has recorded one.
-fn await_pending_id(sb: &Sandbox) -> String {
+pub(crate) fn await_pending_id(sb: &Sandbox) -> String {
     let path = sb.path("home/.local/state/guard/grants.json");
     let start = std::time::Instant::now();
     loop {

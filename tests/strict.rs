@@ -369,3 +369,118 @@ fn a_parallel_build_runs_to_the_end() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn the_dynamic_loader_is_a_wrapper_not_a_way_around() {
+    let sb = Sandbox::new();
+    if !available(&sb) {
+        return;
+    }
+    // A real ELF program named railway (the loader runs only ELF programs).
+    compile(&sb, "race", &["-pthread"]);
+    std::fs::rename(sb.path("bin/race"), sb.path("bin/railway")).unwrap();
+    let loader = ["/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux-aarch64.so.1"]
+        .into_iter()
+        .find(|l| Path::new(l).exists())
+        .expect("the system's dynamic loader");
+    let tool = sb.path("bin/railway");
+    for script in [
+        format!("{loader} {} volume delete -v pg-data", tool.display()),
+        format!(
+            "{loader} --inhibit-cache --argv0 x {} volume delete -v pg-data",
+            tool.display()
+        ),
+    ] {
+        let out = strict(&sb, &script);
+        assert_ne!(out.status.code(), Some(0), "{script}");
+        assert!(
+            stderr(&out).contains("railway.volume.delete"),
+            "{script}: {}",
+            stderr(&out)
+        );
+    }
+    // Allowed through the loader: the program runs (it exits 64 on too few arguments).
+    let out = strict(&sb, &format!("{loader} {} status", tool.display()));
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+}
+
+#[test]
+fn with_approval_wait_a_held_exec_runs_once_a_human_allows_it() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    sb.write("home/.config/guard/config.yaml", "approval_wait: 30s\n");
+    let child = sb
+        .guard()
+        .args(["run", "--strict", "--", "sh", "-c"])
+        .arg(format!("{} down", sb.path("bin/railway").display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let id = crate::allow::await_pending_id(&sb);
+    crate::allow::approve(&sb, &["allow", &id]);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("guard allow {id}")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.runs("railway"), 1);
+}
+
+#[test]
+fn shim_hook_and_strict_mode_decide_alike_and_the_log_says_which_decided() {
+    let sb = sandbox();
+    if !available(&sb) {
+        return;
+    }
+    let tool = sb.path("bin/railway");
+    for (args, want) in [
+        ("volume delete -v pg-data", "deny"),
+        ("down", "confirm"),
+        ("status", "allow"),
+    ] {
+        // The shim's decision (explain is the shim's own decision, without running).
+        let explain = sb
+            .guard()
+            .args(["explain", "--json", "--", "railway"])
+            .args(args.split(' '))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&explain.stdout).unwrap();
+        assert_eq!(v["decision"], want, "shim: {args}");
+        // The hook's.
+        let command = format!("{} {args}", tool.display());
+        let out = crate::hooks::hook(
+            &sb,
+            "claude",
+            &crate::hooks::payload("claude", &command, sb.root.path()),
+        );
+        let hook = match (out.status.code(), out.stdout.is_empty()) {
+            (Some(2), _) => "deny",
+            (Some(0), true) => "allow",
+            (Some(0), false) => "confirm",
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(hook, want, "hook: {args}");
+        // Strict mode's: it runs only what is allowed (no human here to confirm).
+        let before = sb.runs("railway");
+        let out = strict(&sb, &format!("{command} < /dev/null"));
+        let ran = sb.runs("railway") > before;
+        assert_eq!(ran, want == "allow", "strict: {args}: {}", stderr(&out));
+    }
+    let log = stdout(
+        &sb.guard()
+            .args(["log", "--json", "-n", "50"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        log.contains("\"layer\":\"hook\"") && log.contains("\"layer\":\"strict\""),
+        "{log}"
+    );
+    assert!(log.contains("\"outcome\":\"asked\""), "{log}");
+}

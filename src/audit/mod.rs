@@ -73,6 +73,9 @@ impl Logged {
 pub enum Outcome {
     Ran,
     Refused,
+    /// Put to the human in the agent's own dialog (a hook's ask): what they said is the
+    /// agent's to know; a shim records the run if one follows.
+    Asked,
 }
 
 impl Outcome {
@@ -80,6 +83,7 @@ impl Outcome {
         match self {
             Outcome::Ran => "ran",
             Outcome::Refused => "refused",
+            Outcome::Asked => "asked",
         }
     }
 }
@@ -126,6 +130,16 @@ pub fn log_path(state_dir: &Path) -> PathBuf {
 }
 
 pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
+    append_locking(state_dir, entry, true)
+}
+
+/// `append` for the agents' hooks, which must never wait: if another writer holds the lock
+/// for more than a few milliseconds, the entry is given up (and an error returned).
+pub fn append_nowait(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
+    append_locking(state_dir, entry, false)
+}
+
+fn append_locking(state_dir: &Path, entry: &Entry, wait: bool) -> anyhow::Result<()> {
     let path = log_path(state_dir);
     let open = || {
         std::fs::OpenOptions::new()
@@ -150,8 +164,19 @@ pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
     let mut line = serde_json::to_vec(entry).context("encoding the audit entry")?;
     line.push(b'\n');
     // Closing the file releases the lock.
-    file.lock()
-        .with_context(|| format!("locking audit log {}", path.display()))?;
+    if wait {
+        file.lock()
+            .with_context(|| format!("locking audit log {}", path.display()))?;
+    } else {
+        let mut tries = 0;
+        while file.try_lock().is_err() {
+            tries += 1;
+            if tries > 10 {
+                anyhow::bail!("the audit log {} stayed locked", path.display());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
     file.write_all(&line)
         .with_context(|| format!("appending to audit log {}", path.display()))?;
     Ok(())

@@ -168,8 +168,23 @@ fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verd
     let Some(strictest) = needs.iter().map(|n| n.judged.decision.action).max() else {
         return Verdict::Silent;
     };
-    let listing = listing(&needs);
-    let pending = || record_pending(&store, &needs, secs);
+    let verdict = answer_for(dirs, request, &needs, strictest, protected, &store, secs);
+    record(dirs, request, &needs, &cwd, &verdict, env, now);
+    verdict
+}
+
+/// How a decision that needs a human is answered (the module's doc says why).
+fn answer_for(
+    dirs: &Dirs,
+    request: &Request,
+    needs: &[Needs],
+    strictest: Action,
+    protected: bool,
+    store: &Store,
+    secs: u64,
+) -> Verdict {
+    let listing = listing(needs);
+    let pending = || record_pending(store, needs, secs);
     if strictest == Action::Deny {
         return Verdict::Deny(denied(&listing, &pending()));
     }
@@ -191,6 +206,54 @@ fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verd
     }
     // The shim would ask again after the dialog: the one approval is `guard allow`.
     Verdict::Deny(cannot_ask(request, &listing, &pending()))
+}
+
+/// One audit line per command that needed a human, with `"layer": "hook"` (never waiting
+/// for the log's lock: a slow hook lets the command run).
+fn record(
+    dirs: &Dirs,
+    request: &Request,
+    needs: &[Needs],
+    cwd: &Path,
+    verdict: &Verdict,
+    env: &[(OsString, OsString)],
+    now: std::time::SystemTime,
+) {
+    use crate::audit::{self, Approver, Logged, Outcome};
+    let caller = audit::Caller::gather(env);
+    for n in needs {
+        let (outcome, why) = match verdict {
+            Verdict::Ask { .. } => (Outcome::Asked, None),
+            Verdict::Deny(_) => (
+                Outcome::Refused,
+                Some(format!("{}'s hook", request.caller.name())),
+            ),
+            Verdict::Silent => continue,
+        };
+        let entry = audit::Entry {
+            time: humantime::format_rfc3339_seconds(now).to_string(),
+            tool: n.judged.decision.tool.clone(),
+            argv: n.judged.argv.clone(),
+            cwd: cwd.display().to_string(),
+            decision: Logged::from(n.judged.decision.action),
+            outcome,
+            rules: n
+                .judged
+                .decision
+                .rules
+                .iter()
+                .map(|r| r.id.clone())
+                .collect(),
+            approved_by: Approver::None,
+            refused_because: why,
+            uid: Some(caller.uid),
+            tty: caller.tty.clone(),
+            parent: caller.parent.clone(),
+            agent: Some(request.caller.name().to_string()),
+            layer: Some("hook".into()),
+        };
+        let _ = audit::append_nowait(&dirs.state, &entry);
+    }
 }
 
 /// An ask where the caller has one; otherwise a deny that says how a human approves.

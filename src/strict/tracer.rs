@@ -364,6 +364,17 @@ impl Tracer {
         }
         // By the file's name and by argv[0] (multi-call binaries): the stricter decides.
         let mut names = vec![basename(path.as_os_str())];
+        let mut args = args;
+        let mut argv0 = argv0;
+        // The dynamic loader runs the program it is given in its own process, without an
+        // exec: judge that program (a wrapper, as `env` is to the shell analysis).
+        if is_loader(&names[0])
+            && let Some((program, rest, renamed)) = loader_target(&args)
+        {
+            names = vec![basename(&program)];
+            argv0 = renamed.unwrap_or_default();
+            args = rest;
+        }
         if !names.contains(&argv0) && !argv0.is_empty() {
             names.push(argv0);
         }
@@ -472,15 +483,20 @@ impl Tracer {
                     crate::approval::confirm_on_tty(
                         &mut tty, &decision, &command, &cwd, &dirs, &config,
                     )
+                    .map(|()| Approver::Tty)
                     .map_err(|why| format!("not confirmed: {why}"))
                 }
-                Err(_) => {
-                    Err("needs a human's confirmation, and no terminal is available to ask".into())
-                }
+                // No terminal: where config.yaml says so, the exec waits for `guard allow`.
+                Err(_) => match config.approval_wait {
+                    Some(wait) => await_grant(&dirs, &config, &decision, &cmd, wait),
+                    None => Err(
+                        "needs a human's confirmation, and no terminal is available to ask".into(),
+                    ),
+                },
             };
             match yes {
-                Ok(()) => {
-                    record.write(&dirs, &decision, Approver::Tty, None);
+                Ok(by) => {
+                    record.write(&dirs, &decision, by, None);
                     if let Ok(mut a) = approvals.lock() {
                         a.insert(tid, approved);
                     }
@@ -556,6 +572,44 @@ fn split_env(envp: &[OsString]) -> Vec<(OsString, OsString)> {
             ))
         })
         .collect()
+}
+
+/// Record `cmd` as pending and wait up to `wait` for a human's grant for it (`approval_wait`).
+fn await_grant(
+    dirs: &Dirs,
+    config: &Config,
+    decision: &Decision,
+    cmd: &ExactCommand,
+    wait: std::time::Duration,
+) -> Result<Approver, String> {
+    let store = Store::new(&dirs.state);
+    let rules = decision
+        .rules
+        .iter()
+        .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
+        .collect();
+    let start = crate::state::unix_secs(crate::state::now());
+    let id = store
+        .add_pending(cmd.clone(), rules, start, true)
+        .map_err(|e| format!("the request could not be recorded: {e:#}"))?;
+    let key = crate::approval::passphrase::public_key(dirs, config)?;
+    eprintln!(
+        "guard: strict: {} waits up to {} for a human to run, in their own terminal: guard allow {id}",
+        cmd.shown().0,
+        humantime::format_duration(wait)
+    );
+    let begun = std::time::Instant::now();
+    while begun.elapsed() < wait {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let now = start + begun.elapsed().as_secs();
+        if let Ok(Some(grant)) = store.consume_grant(cmd, now, key.as_ref()) {
+            return Ok(Approver::Grant(grant));
+        }
+    }
+    Err(format!(
+        "no approval within {}",
+        humantime::format_duration(wait)
+    ))
 }
 
 /// The refusal line, with the pending request a human can approve.
@@ -641,6 +695,43 @@ fn interpreter(file: &Path, depth: usize) -> Option<Identity> {
         return Some(next);
     }
     memory::identity(interp).ok()
+}
+
+/// `ld-linux-x86-64.so.2`, `ld-linux-aarch64.so.1`, `ld-musl-x86_64.so.1`, `ld.so`.
+fn is_loader(name: &str) -> bool {
+    (name.starts_with("ld-") || name.starts_with("ld.so") || name.starts_with("ld64.so"))
+        && name.contains(".so")
+}
+
+/// What a loader invocation runs: the program, its arguments, and the `--argv0` it is given.
+fn loader_target(args: &[OsString]) -> Option<(OsString, Vec<OsString>, Option<String>)> {
+    const WITH_VALUE: &[&str] = &[
+        "--library-path",
+        "--glibc-hwcaps-prepend",
+        "--glibc-hwcaps-mask",
+        "--inhibit-rpath",
+        "--audit",
+        "--preload",
+        "--argv0",
+    ];
+    let mut argv0 = None;
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let text = a.to_string_lossy();
+        if !text.starts_with("--") {
+            let rest = args[i + 1..].to_vec();
+            return Some((a.clone(), rest, argv0));
+        }
+        if WITH_VALUE.contains(&text.as_ref()) {
+            if text == "--argv0" {
+                argv0 = args.get(i + 1).map(|v| basename(v));
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    None
 }
 
 /// The directory a `/proc/PID/cwd` link names.
