@@ -36,6 +36,13 @@ impl DisableSpec {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Switch {
+    On,
+    Off,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigSpec {
@@ -54,6 +61,10 @@ struct ConfigSpec {
     /// Confirmation prompts ask for the passphrase as well.
     #[serde(default)]
     confirm_with_passphrase: Option<bool>,
+    /// `off`: the rules of the confirm tier do not apply. A loosening: it counts as a
+    /// `disable` of `@confirm-tier` does (docs/rules.md).
+    #[serde(default)]
+    confirm_tier: Option<Spanned<Switch>>,
     /// Every approval and confirmation needs the passphrase; without a usable one, refuse.
     #[serde(default)]
     require_passphrase: Option<bool>,
@@ -181,6 +192,17 @@ pub fn load(dirs: &Dirs, diags: &mut Vec<Diagnostic>) -> Config {
                     .hint("write a duration such as `2m`"),
                 ),
             }
+        }
+        if let Some(tier) = spec.confirm_tier
+            && tier.value == Switch::Off
+        {
+            config.disabled.push(Disabled {
+                at: at(&tier),
+                id: crate::rules::model::CONFIRM_TIER.to_string(),
+                file: file.clone(),
+                seal: None,
+                system,
+            });
         }
         config.confirm_with_passphrase |= spec.confirm_with_passphrase.unwrap_or(false);
         config.require_passphrase |= spec.require_passphrase.unwrap_or(false);

@@ -1,6 +1,8 @@
 //! The quality bar, measured: labelled command lines written from the tools' docs
-//! (tests/corpus/*.txt, `refuse: …` or `allow: …`). Every line marked refuse must be denied or
-//! confirmed; at most 2% of the lines marked allow may be flagged.
+//! (tests/corpus/*.txt, `refuse: …`, `confirm: …` or `allow: …`). Every line marked refuse
+//! (irreversible) must be denied or confirmed; at least 95% of the lines marked confirm (the
+//! confirm tier: recoverable changes that take effect now) must be; at most 2% of the lines
+//! marked allow may be flagged.
 
 use guard::host::Host;
 use guard::layers::{Scope, load};
@@ -24,6 +26,7 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
         .collect();
     files.sort();
     let (mut refuse_total, mut allow_total, mut flagged) = (0, 0, Vec::new());
+    let (mut confirm_total, mut unconfirmed) = (0, Vec::new());
     let mut missed = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -32,11 +35,10 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let (want_refuse, command) = match line.split_once(": ") {
-                Some(("refuse", c)) => (true, c),
-                Some(("allow", c)) => (false, c),
+            let (label, command) = match line.split_once(": ") {
+                Some((label @ ("refuse" | "confirm" | "allow"), c)) => (label, c),
                 _ => panic!(
-                    "{}:{}: expected `refuse: …` or `allow: …`",
+                    "{}:{}: expected `refuse: …`, `confirm: …` or `allow: …`",
                     file.display(),
                     n + 1
                 ),
@@ -59,10 +61,15 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
                 file.file_name().unwrap().to_string_lossy(),
                 n + 1
             );
-            if want_refuse {
+            if label == "refuse" {
                 refuse_total += 1;
                 if !refused {
                     missed.push(at);
+                }
+            } else if label == "confirm" {
+                confirm_total += 1;
+                if !refused {
+                    unconfirmed.push(at);
                 }
             } else {
                 allow_total += 1;
@@ -73,10 +80,16 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
         }
     }
     println!(
-        "corpus: {refuse_total} irreversible lines, {} refused; {allow_total} read-only lines, {} flagged ({:.1}%)",
+        "corpus: {refuse_total} irreversible lines, {} refused; {confirm_total} confirm-tier lines, {} confirmed; {allow_total} read-only lines, {} flagged ({:.1}%)",
         refuse_total - missed.len(),
+        confirm_total - unconfirmed.len(),
         flagged.len(),
         100.0 * flagged.len() as f64 / allow_total.max(1) as f64
+    );
+    assert!(
+        unconfirmed.len() * 20 <= confirm_total,
+        "fewer than 95% of confirm-tier commands confirmed:\n{}",
+        unconfirmed.join("\n")
     );
     assert!(
         missed.is_empty(),

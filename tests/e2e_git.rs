@@ -103,9 +103,19 @@ fn a_force_push_needs_confirmation_and_status_passes() {
         .assert()
         .success()
         .stdout(predicates::str::contains("On branch main"));
+    // A lease push to a working branch passes; to a protected one (the confirm tier) it asks.
+    git(&sb, &work, &["checkout", "-qb", "feature"]);
     sb.run("git")
-        .args(["push", "--force-with-lease", "origin", "main"])
+        .args(["push", "-q", "--force-with-lease", "origin", "feature"])
         .current_dir(&work)
         .assert()
         .success();
+    let out = sb
+        .run("git")
+        .args(["push", "--force-with-lease", "origin", "main"])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert!(stderr(&out).contains("git.push.force-with-lease.protected"));
 }

@@ -24,4 +24,5 @@ mod run;
 mod self_approval;
 mod shim;
 mod strict;
+mod tiers;
 mod where_others_fail;

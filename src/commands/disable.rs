@@ -17,11 +17,12 @@ pub fn run(dirs: &Dirs, ids: &[String]) -> Result {
         ));
     }
     for id in ids {
-        if !rules
-            .packs
-            .iter()
-            .flat_map(|p| &p.rules)
-            .any(|r| r.id == id)
+        if id != crate::rules::model::CONFIRM_TIER
+            && !rules
+                .packs
+                .iter()
+                .flat_map(|p| &p.rules)
+                .any(|r| r.id == id)
         {
             return Err(Error::usage(format!(
                 "disable: no rule `{}` is loaded (see `guard rules`)",
@@ -44,13 +45,14 @@ pub fn run(dirs: &Dirs, ids: &[String]) -> Result {
         text.push('\n');
     }
     for id in ids {
-        // Rule ids are letters, digits, `.`, `-` and `_` (the compiler checks): plain YAML.
+        // Rule ids are letters, digits, `.`, `-` and `_` (the compiler checks), or
+        // `@confirm-tier`, which YAML needs quoted.
         match &signer {
             Some(key) => text.push_str(&format!(
-                "- {{id: {id}, seal: {}}}\n",
+                "- {{id: '{id}', seal: {}}}\n",
                 key.seal(&disable_message(id))
             )),
-            None => text.push_str(&format!("- {id}\n")),
+            None => text.push_str(&format!("- '{id}'\n")),
         }
     }
     std::fs::create_dir_all(&dirs.config)

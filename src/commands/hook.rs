@@ -410,16 +410,7 @@ pub fn uninstall(dirs: &Dirs, agent: Agent, system: bool) -> Result {
         .map_err(|why| Error::refused(format!("hook uninstall: {why}")))?;
     let path = settings_file(dirs, agent, system);
     if agent == Agent::Codex && system {
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => {
-                return Err(Error::failed(format!(
-                    "cannot read {}: {e}",
-                    path.display()
-                )));
-            }
-        };
+        let text = read_text(&path)?;
         let (rest, found) = hook::install::codex_without_block(&text);
         if !found {
             println!("no guard hook in {}", path.display());
@@ -526,17 +517,20 @@ fn write_text(path: &Path, bytes: &[u8], system: bool) -> Result<Option<PathBuf>
     Ok(backup)
 }
 
+/// A settings file's text; a missing file is an empty one.
+fn read_text(path: &Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(Error::failed(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 fn install_codex_requirements(path: &Path, guard: &Path) -> Result {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(Error::failed(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
+    let text = read_text(path)?;
     let (text, _) = hook::install::codex_without_block(&text);
     let block = hook::install::codex_requirements_block(guard);
     if !hook::install::codex_can_append(&text) {

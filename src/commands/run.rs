@@ -100,17 +100,12 @@ fn exit_of(status: nix::sys::wait::WaitStatus) -> Option<u8> {
     }
 }
 
+/// The signals a supervisor (`guard run`, strict mode) handles itself, blocked for a
+/// signalfd before the child exists (so none is lost between the spawn and the first read):
+/// children ending, and what it relays to the program.
 #[cfg(target_os = "linux")]
-fn supervise(mut cmd: Command, program: &OsString) -> Result {
-    use nix::sys::signal::{SigSet, Signal, kill};
-    use nix::sys::signalfd::{SfdFlags, SignalFd};
-    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-    use nix::unistd::Pid;
-    // Orphans of the tree are reparented to guard, not to init, while it runs.
-    nix::sys::prctl::set_child_subreaper(true)
-        .map_err(|e| Error::failed(format!("run: cannot become a subreaper: {e}")))?;
-    // Block what guard handles before the child exists (std clears the mask in the child), so
-    // none is lost between the spawn and the first read.
+pub fn supervisor_signals() -> nix::Result<nix::sys::signal::SigSet> {
+    use nix::sys::signal::{SigSet, Signal};
     let mut mask = SigSet::empty();
     for sig in [
         Signal::SIGCHLD,
@@ -123,8 +118,23 @@ fn supervise(mut cmd: Command, program: &OsString) -> Result {
     ] {
         mask.add(sig);
     }
-    mask.thread_block()
-        .map_err(|e| Error::failed(format!("run: blocking signals: {e}")))?;
+    mask.thread_block()?;
+    Ok(mask)
+}
+
+#[cfg(target_os = "linux")]
+fn supervise(mut cmd: Command, program: &OsString) -> Result {
+    use nix::sys::signal::{Signal, kill};
+    use nix::sys::signalfd::{SfdFlags, SignalFd};
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    use nix::unistd::Pid;
+    // Orphans of the tree are reparented to guard, not to init, while it runs.
+    nix::sys::prctl::set_child_subreaper(true)
+        .map_err(|e| Error::failed(format!("run: cannot become a subreaper: {e}")))?;
+    // Block what guard handles before the child exists (std clears the mask in the child), so
+    // none is lost between the spawn and the first read.
+    let mask =
+        supervisor_signals().map_err(|e| Error::failed(format!("run: blocking signals: {e}")))?;
     let child = cmd.spawn().map_err(|e| spawn_error(program, e))?;
     let main = Pid::from_raw(child.id() as i32);
     let fd = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC)

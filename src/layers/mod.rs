@@ -152,7 +152,11 @@ pub fn load_with_diagnostics(
         let keep: Vec<bool> = pack
             .rules
             .iter()
-            .map(|r| !disabled.iter().any(|d| d.id == r.id))
+            .map(|r| {
+                !disabled
+                    .iter()
+                    .any(|d| d.id == r.id || (r.tier && d.id == crate::rules::model::CONFIRM_TIER))
+            })
             .collect();
         let off = pack.rules.iter().zip(&keep).filter(|(_, k)| !**k);
         switched_off.extend(off.map(|(r, _)| r.id.to_string()));

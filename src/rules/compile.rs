@@ -7,7 +7,7 @@ use super::compiled::{
     WordPattern, leak, leak_str,
 };
 use super::diagnostic::{Code, Diagnostic};
-use super::model::{ContentSpecYaml, MatchSpec, PackSpec, RuleSpec, WordSpec};
+use super::model::{Action, ContentSpecYaml, MatchSpec, PackSpec, RuleSpec, WordSpec};
 use regex::bytes::Regex;
 use serde_saphyr::{Location, Spanned};
 
@@ -220,6 +220,17 @@ impl Compiler<'_> {
             )
             .set_hint("add `command:`, `flags:` or another key; docs/rules.md lists them");
         }
+        if let Some(t) = &spec.tier
+            && spec.action.value != Action::Confirm
+        {
+            self.push(
+                Code::G003,
+                at_of(t),
+                "`tier: confirm` on a rule whose action is not confirm".into(),
+                Some(id),
+            )
+            .set_hint("the confirm tier holds confirm rules only; remove `tier` or make the action confirm");
+        }
         let when = self.conditions(&spec.matches.value, id, false);
         let target_flags = spec
             .target
@@ -237,6 +248,7 @@ impl Compiler<'_> {
             when,
             challenge: spec.challenge.as_ref().map(|c| c.value).unwrap_or_default(),
             target_flags,
+            tier: spec.tier.is_some(),
         })
     }
 

@@ -137,6 +137,8 @@ pub struct Rule {
     /// Flags whose value names what the command destroys, for `challenge: target`.
     #[serde(deserialize_with = "leak_slice")]
     pub target_flags: &'static [&'static [u8]],
+    /// In the confirm tier (`tier: confirm`).
+    pub tier: bool,
 }
 
 impl Emit for Rule {
@@ -147,7 +149,7 @@ impl Emit for Rule {
         let s = &self.source;
         format!(
             "Rule {{ id: {}, action: {}, reason: {}, source: Source {{ file: {}, line: {}, column: {} }}, \
-             when: {}, challenge: {}, target_flags: {} }}",
+             when: {}, challenge: {}, target_flags: {}, tier: {} }}",
             self.id.emit(e),
             self.action.emit(e),
             self.reason.emit(e),
@@ -157,6 +159,7 @@ impl Emit for Rule {
             self.when.emit(e),
             self.challenge.emit(e),
             slice(self.target_flags, e),
+            self.tier,
         )
     }
 }

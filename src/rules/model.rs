@@ -157,6 +157,16 @@ pub enum SqlDialect {
     Sqlite,
 }
 
+/// The tiers a rule can belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Confirm,
+}
+
+/// The id a `disable` entry (or `confirm_tier: off`) gives to switch the confirm tier off.
+pub const CONFIRM_TIER: &str = "@confirm-tier";
+
 /// A class of SQL statement the `sql` matcher can recognise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -169,6 +179,10 @@ pub enum SqlClass {
     Truncate,
     DeleteWithoutWhere,
     UpdateWithoutWhere,
+    /// A DELETE bounded by a WHERE: some rows go (the confirm tier).
+    DeleteWithWhere,
+    /// An UPDATE bounded by a WHERE: some rows change (the confirm tier).
+    UpdateWithWhere,
     /// ALTER TABLE … DROP (a column, a constraint, …).
     AlterTableDrop,
 }
@@ -211,6 +225,12 @@ pub struct RuleSpec {
     #[serde(default)]
     #[schemars(with = "Option<Challenge>")]
     pub challenge: Option<Spanned<Challenge>>,
+    /// `confirm`: the rule is in the confirm tier (a change that is recoverable but takes effect
+    /// now: a production restart, a scale to zero, a bounded DELETE), which `confirm_tier: off`
+    /// in config.yaml switches off as a whole. Only on `action: confirm`.
+    #[serde(default)]
+    #[schemars(with = "Option<Tier>")]
+    pub tier: Option<Spanned<Tier>>,
     /// Flags whose value is the thing being destroyed (`--volume`), for `challenge: target`.
     /// A named capture group `target` in one of the rule's regexes works too.
     #[serde(default)]

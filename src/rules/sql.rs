@@ -31,6 +31,8 @@ fn statement_class(s: &Statement) -> Option<SqlClass> {
         Statement::Truncate(_) => SqlClass::Truncate,
         Statement::Delete(d) if d.selection.is_none() => SqlClass::DeleteWithoutWhere,
         Statement::Update(u) if u.selection.is_none() => SqlClass::UpdateWithoutWhere,
+        Statement::Delete(_) => SqlClass::DeleteWithWhere,
+        Statement::Update(_) => SqlClass::UpdateWithWhere,
         Statement::AlterTable(a)
             if a.operations.iter().any(|op| {
                 matches!(
@@ -65,6 +67,8 @@ fn keyword_classes(sql: &str) -> Vec<SqlClass> {
             ["TRUNCATE", ..] => Some(SqlClass::Truncate),
             ["DELETE", ..] if !has("WHERE") => Some(SqlClass::DeleteWithoutWhere),
             ["UPDATE", ..] if !has("WHERE") => Some(SqlClass::UpdateWithoutWhere),
+            ["DELETE", ..] => Some(SqlClass::DeleteWithWhere),
+            ["UPDATE", ..] => Some(SqlClass::UpdateWithWhere),
             ["ALTER", "TABLE", ..] if has("DROP") => Some(SqlClass::AlterTableDrop),
             // Statements inside a block or after a meta-command: look anywhere in it.
             _ if words.windows(2).any(|w| w == ["DROP", "DATABASE"]) => {
@@ -132,6 +136,13 @@ mod tests {
         assert_eq!(pg("TRUNCATE orders"), [Truncate]);
         assert_eq!(pg("DELETE FROM users"), [DeleteWithoutWhere]);
         assert_eq!(pg("UPDATE users SET admin = true"), [UpdateWithoutWhere]);
+        assert_eq!(pg("DELETE FROM s WHERE expires < now()"), [DeleteWithWhere]);
+        assert_eq!(pg("UPDATE u SET a = 1 WHERE id = 7"), [UpdateWithWhere]);
+        assert_eq!(
+            keyword_classes("delete from t where id = 1"),
+            [DeleteWithWhere]
+        );
+        assert_eq!(pg("SELECT 'delete from t where 1'"), []);
         assert_eq!(pg("ALTER TABLE users DROP COLUMN email"), [AlterTableDrop]);
         assert_eq!(pg("SELECT 1; DROP TABLE t; SELECT 2"), [DropTable]);
     }
@@ -141,8 +152,6 @@ mod tests {
         assert!(pg("SELECT 'drop table users'").is_empty());
         assert!(pg("-- DROP TABLE users\nSELECT 1").is_empty());
         assert!(pg("/* truncate t */ SELECT count(*) FROM t").is_empty());
-        assert!(pg("DELETE FROM users WHERE id = 3").is_empty());
-        assert!(pg("UPDATE users SET a = 1 WHERE id = 3").is_empty());
         assert!(pg("ALTER TABLE users ADD COLUMN x int").is_empty());
     }
 

@@ -40,7 +40,7 @@ pub fn run(
     args: &[OsString],
     env: Vec<(OsString, OsString)>,
 ) -> Result<u8> {
-    use nix::sys::signal::{SigSet, Signal};
+    use nix::sys::signal::Signal;
     use nix::sys::signalfd::{SfdFlags, SignalFd};
     if let Ok(scope) = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
         && scope.trim().parse::<u32>().is_ok_and(|s| s >= 2)
@@ -84,19 +84,7 @@ pub fn run(
         .collect();
     nix::sys::prctl::set_child_subreaper(true)
         .map_err(|e| refuse(format!("cannot become a subreaper: {e}")))?;
-    let mut mask = SigSet::empty();
-    for sig in [
-        Signal::SIGCHLD,
-        Signal::SIGTERM,
-        Signal::SIGHUP,
-        Signal::SIGINT,
-        Signal::SIGQUIT,
-        Signal::SIGUSR1,
-        Signal::SIGUSR2,
-    ] {
-        mask.add(sig);
-    }
-    mask.thread_block()
+    let mask = crate::commands::run::supervisor_signals()
         .map_err(|e| refuse(format!("blocking signals: {e}")))?;
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC)
         .map_err(|e| refuse(format!("signalfd: {e}")))?;
