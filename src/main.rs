@@ -26,6 +26,18 @@ extern "C" fn main(
 }
 
 fn run() -> u8 {
+    // A panic is guard's own failure: never a backtrace, never the command run anyway. It
+    // refuses (126); the hooks install their own (a deny, exit 2).
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "guard: refused: guard failed inside{at}, so nothing was run; please report this (and run `guard doctor`)"
+        );
+        std::process::exit(guard::exit::REFUSED.into());
+    }));
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked_as = argv
         .first()

@@ -5,6 +5,7 @@ mod sandbox;
 
 mod allow;
 mod audit;
+mod bad_input;
 mod confirm;
 mod corpus;
 mod docs;

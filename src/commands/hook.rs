@@ -22,7 +22,7 @@ use crate::shell::{self, Judged, SimpleCommand, Word};
 use crate::state::unix_secs;
 use serde_json::Value;
 use std::ffi::OsString;
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 /// A larger payload is not read: denied, with the reason.
@@ -51,6 +51,14 @@ pub fn run(dirs: &Dirs, agent: Agent) -> Result {
     if cfg!(debug_assertions) && std::env::var_os("GUARD_TEST_HOOK_PANIC").is_some() {
         panic!("a panic the test suite asked for");
     }
+    // A closed stdout is an error to report, not a signal that kills guard silently.
+    // SAFETY: ignoring a signal changes no handler guard relies on; the hook execs nothing.
+    let _ = unsafe {
+        nix::sys::signal::signal(
+            nix::sys::signal::Signal::SIGPIPE,
+            nix::sys::signal::SigHandler::SigIgn,
+        )
+    };
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let request = read_input()
         .and_then(|input| hook::parse(agent, &input))
@@ -66,7 +74,14 @@ pub fn run(dirs: &Dirs, agent: Agent) -> Result {
     };
     let answer = hook::answer(&request, verdict(dirs, &request, &env));
     if let Some(out) = answer.stdout {
-        println!("{out}");
+        // An answer that cannot be written (the agent closed the pipe) must not end in
+        // silence or a signal, which agents take as no objection: it is a deny.
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = writeln!(stdout, "{out}").and_then(|()| stdout.flush()) {
+            return Err(deny(format!(
+                "the command was stopped: guard could not write its answer ({e})"
+            )));
+        }
     }
     match answer.deny {
         Some(reason) => Err(deny(reason)),

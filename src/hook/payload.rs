@@ -29,6 +29,8 @@ pub fn parse(installed_for: Agent, input: &[u8]) -> Result<Option<Request>, Stri
     let input = input.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input);
     let value: Value =
         serde_json::from_slice(input).map_err(|e| format!("the input is not JSON ({e})"))?;
+    // Two values for one key: which one the agent meant is anyone's guess.
+    unique_keys(input)?;
     let Value::Object(obj) = value else {
         return Err("the input is not a JSON object".into());
     };
@@ -39,6 +41,58 @@ pub fn parse(installed_for: Agent, input: &[u8]) -> Result<Option<Request>, Stri
         Agent::Copilot => copilot(&obj),
         Agent::Cursor => cursor(&obj),
     }
+}
+
+/// An error if any object in the JSON `input` has a key twice (serde_json keeps the last).
+fn unique_keys(input: &[u8]) -> Result<(), String> {
+    use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    struct Unique;
+    impl<'de> DeserializeSeed<'de> for Unique {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(Unique)
+        }
+    }
+    impl<'de> Visitor<'de> for Unique {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Unique)?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !seen.insert(key.clone()) {
+                    return Err(A::Error::custom(format!("the key `{key}` appears twice")));
+                }
+                map.next_value_seed(Unique)?;
+            }
+            Ok(())
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(input);
+    Unique.deserialize(&mut de).map_err(|e| format!("{e}"))
 }
 
 fn text<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, String> {
@@ -288,5 +342,7 @@ mod tests {
             .is_err()
         );
         assert!(req(Agent::Copilot, r#"{"toolName":"bash","toolArgs":"{"}"#).is_err());
+        let twice = r#"{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_use_id":"t","tool_input":{"command":"ls","command":"railway down"}}"#;
+        assert!(req(Agent::Claude, twice).unwrap_err().contains("twice"));
     }
 }

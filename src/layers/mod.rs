@@ -391,6 +391,9 @@ fn read_file(path: &Path, scope: Scope, diags: &mut Vec<Diagnostic>) -> FileRead
     }
 }
 
+/// The largest rule file guard reads.
+const MAX_RULE_FILE: usize = 1 << 20;
+
 /// What the head of a rule file told.
 enum Head {
     /// Its one-line `tools:` names only other tools than the one asked for: these.
@@ -419,8 +422,23 @@ fn read_unless_for_others(path: &Path, tool: Option<&str>) -> std::io::Result<He
         }
     }
     let size = file.metadata().map_or(0, |m| m.len() as usize);
+    // Every call for the file's tools would parse it: a rule file this large is a mistake
+    // (or an attack on the time a shim takes), not a policy.
+    if size > MAX_RULE_FILE {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB; a rule file should be a few KiB (split it, or remove what is not rules)",
+            MAX_RULE_FILE >> 10
+        )));
+    }
     text.reserve(size.saturating_sub(text.len()));
-    file.read_to_end(&mut text)?;
+    (&mut file)
+        .take(MAX_RULE_FILE as u64 + 1)
+        .read_to_end(&mut text)?;
+    if text.len() > MAX_RULE_FILE {
+        return Err(std::io::Error::other(
+            "it grew past the size limit while read",
+        ));
+    }
     String::from_utf8(text).map(Head::Text).map_err(|_| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
