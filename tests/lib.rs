@@ -3,6 +3,8 @@
 
 mod sandbox;
 
+mod properties;
+
 mod allow;
 mod audit;
 mod bad_input;
