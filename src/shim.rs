@@ -152,22 +152,16 @@ fn seek_approval(
             }
         }
     }
-    let pending = |why: &str| {
-        let rules = decision
-            .rules
-            .iter()
-            .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
-            .collect();
-        match store.add_pending(cmd.clone(), rules, now, true) {
-            Ok(id) => Refusal {
-                why: why.to_string(),
-                pending: Some(id),
-            },
-            Err(e) => Refusal {
-                why: format!("{why}; and the request could not be recorded: {e:#}"),
-                pending: None,
-            },
-        }
+    let pending = |why: &str| match store.add_pending(cmd.clone(), decision.rule_lines(), now, true)
+    {
+        Ok(id) => Refusal {
+            why: why.to_string(),
+            pending: Some(id),
+        },
+        Err(e) => Refusal {
+            why: format!("{why}; and the request could not be recorded: {e:#}"),
+            pending: None,
+        },
     };
     // Recorded for `guard allow`; where config.yaml says so, the call waits for that.
     let pending_or_wait = |why: &str| -> Result<Approval, Refusal> {
@@ -234,15 +228,7 @@ fn await_grant(
         "guard: waiting up to {} for a human to run, in their own terminal: guard allow {id}",
         humantime::format_duration(wait)
     );
-    let start = std::time::Instant::now();
-    while start.elapsed() < wait {
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        let now = now + start.elapsed().as_secs();
-        if let Ok(Some(grant)) = store.consume_grant(cmd, now, key) {
-            return Some(Approval::Grant(grant));
-        }
-    }
-    None
+    store.await_grant(cmd, now, key, wait).map(Approval::Grant)
 }
 
 fn audit_entry(

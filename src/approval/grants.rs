@@ -227,6 +227,26 @@ impl Store {
             .map(|g| g.id))
     }
 
+    /// Wait up to `wait` (`approval_wait`) for a human's grant for exactly this command, checking
+    /// four times a second; the grant's id, used up, if one comes. `now` is when the wait began.
+    pub fn await_grant(
+        &self,
+        cmd: &ExactCommand,
+        now: u64,
+        key: Option<&super::seal::PublicKey>,
+        wait: std::time::Duration,
+    ) -> Option<String> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < wait {
+            std::thread::sleep(std::time::Duration::from_millis(250));
+            let now = now + start.elapsed().as_secs();
+            if let Ok(Some(grant)) = self.consume_grant(cmd, now, key) {
+                return Some(grant);
+            }
+        }
+        None
+    }
+
     /// Record a refused command so a human can approve it with `guard allow ID`. `wait`:
     /// whether to wait for the lock (the shim) or give up at once (a hook).
     pub fn add_pending(

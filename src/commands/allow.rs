@@ -77,12 +77,11 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
             &env,
             &crate::host::Host::for_examples(false),
         );
-        let reasons = decision
-            .rules
-            .iter()
-            .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
-            .collect();
-        (ExactCommand::new(&tool, args, &cwd), None, reasons)
+        (
+            ExactCommand::new(&tool, args, &cwd),
+            None,
+            decision.rule_lines(),
+        )
     } else {
         let state = store.update(unix_secs(now()), |s| s.pending.clone())?;
         let id = match &req.id {

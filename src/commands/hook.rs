@@ -37,6 +37,7 @@ const MAX_ANALYSED: usize = 16 << 10;
 /// fail open, so an answer must come in time whatever the input.
 const BUDGET: std::time::Duration = std::time::Duration::from_millis(40);
 
+
 pub fn run(dirs: &Dirs, agent: Agent) -> Result {
     // A panic is guard's failure, never the command's pass: agents run the command when a
     // hook crashes, so a panic answers deny (exit 2, reason on stderr) whatever the build.
@@ -145,10 +146,13 @@ fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verd
         Ok(config) => config,
         Err(d) => return Verdict::Deny(stopped(&format!("guard's configuration is broken: {d}"))),
     };
-    // Tickets stand only where grants need no seal (`approval::ticket`).
-    let protected = config.confirm_with_passphrase
-        || !matches!(passphrase::source(dirs, &config), passphrase::Source::None);
-    let key = passphrase::public_key(dirs, &config).ok().flatten();
+    // The passphrase's key, read only once some command needs a human: most tool calls an
+    // agent makes need none, and every one of them waits for this hook.
+    let key = std::cell::OnceCell::new();
+    let key = || {
+        key.get_or_init(|| passphrase::public_key(dirs, &config).ok().flatten())
+            .as_ref()
+    };
     let store = Store::new(&dirs.state);
     let shim_dir = dirs.shim_dir(None);
     let mut per_tool = crate::layers::PerTool::new(dirs, now);
@@ -169,7 +173,7 @@ fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verd
         let exact = exact(command, &cwd);
         // A human's `guard allow` for exactly this: the shim that runs it uses the grant.
         if let Some(cmd) = &exact
-            && let Ok(Some(_)) = store.peek_grant(cmd, secs, key.as_ref())
+            && let Ok(Some(_)) = store.peek_grant(cmd, secs, key())
         {
             continue;
         }
@@ -183,6 +187,9 @@ fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verd
     let Some(strictest) = needs.iter().map(|n| n.judged.decision.action).max() else {
         return Verdict::Silent;
     };
+    // Tickets stand only where grants need no seal (`approval::ticket`).
+    let protected = config.confirm_with_passphrase
+        || !matches!(passphrase::source(dirs, &config), passphrase::Source::None);
     let verdict = answer_for(dirs, request, &needs, strictest, protected, &store, secs);
     record(dirs, request, &needs, &cwd, &verdict, env, now);
     verdict
@@ -313,13 +320,7 @@ fn record_pending(store: &Store, needs: &[Needs], secs: u64) -> Vec<String> {
     needs
         .iter()
         .filter_map(|n| {
-            let rules = n
-                .judged
-                .decision
-                .rules
-                .iter()
-                .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
-                .collect();
+            let rules = n.judged.decision.rule_lines();
             // Never wait for the lock: an agent runs the command when its hook is slow.
             store.add_pending(n.exact.clone()?, rules, secs, false).ok()
         })

@@ -33,6 +33,16 @@ pub struct Decision {
     pub by_default: bool,
 }
 
+impl Decision {
+    /// `action id: reason` of each matched rule: what a pending request records.
+    pub fn rule_lines(&self) -> Vec<String> {
+        self.rules
+            .iter()
+            .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
+            .collect()
+    }
+}
+
 pub fn decide(
     rules: &RuleSet,
     tool: &str,

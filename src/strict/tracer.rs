@@ -583,14 +583,9 @@ fn await_grant(
     wait: std::time::Duration,
 ) -> Result<Approver, String> {
     let store = Store::new(&dirs.state);
-    let rules = decision
-        .rules
-        .iter()
-        .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
-        .collect();
     let start = crate::state::unix_secs(crate::state::now());
     let id = store
-        .add_pending(cmd.clone(), rules, start, true)
+        .add_pending(cmd.clone(), decision.rule_lines(), start, true)
         .map_err(|e| format!("the request could not be recorded: {e:#}"))?;
     let key = crate::approval::passphrase::public_key(dirs, config)?;
     eprintln!(
@@ -598,27 +593,18 @@ fn await_grant(
         cmd.shown().0,
         humantime::format_duration(wait)
     );
-    let begun = std::time::Instant::now();
-    while begun.elapsed() < wait {
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        let now = start + begun.elapsed().as_secs();
-        if let Ok(Some(grant)) = store.consume_grant(cmd, now, key.as_ref()) {
-            return Ok(Approver::Grant(grant));
-        }
+    match store.await_grant(cmd, start, key.as_ref(), wait) {
+        Some(grant) => Ok(Approver::Grant(grant)),
+        None => Err(format!(
+            "no approval within {}",
+            humantime::format_duration(wait)
+        )),
     }
-    Err(format!(
-        "no approval within {}",
-        humantime::format_duration(wait)
-    ))
 }
 
 /// The refusal line, with the pending request a human can approve.
 fn refusal(decision: &Decision, cmd: &ExactCommand, store: &Store, why: &str) -> String {
-    let rules: Vec<String> = decision
-        .rules
-        .iter()
-        .map(|r| format!("{} {}: {}", r.action.as_str(), r.id, r.reason))
-        .collect();
+    let rules = decision.rule_lines();
     let now = crate::state::unix_secs(crate::state::now());
     let pending = store
         .add_pending(cmd.clone(), rules.clone(), now, true)
