@@ -3,7 +3,7 @@
 //! should, that no panic text or backtrace reaches anyone, and what the message says.
 
 use crate::hooks::{hook, payload};
-use crate::sandbox::{Sandbox, stderr, stdout};
+use crate::sandbox::{Sandbox, fed, stderr, stdout};
 use std::os::unix::ffi::OsStrExt as _;
 use std::process::{Command, Stdio};
 
@@ -216,17 +216,9 @@ fn hook_payload_not_utf8_or_with_ten_thousand_commands_is_never_silence() {
     let mut bad = payload("claude", "ls", sb.root.path()).into_bytes();
     let at = bad.windows(2).position(|w| w == b"ls").unwrap();
     bad[at] = 0xff;
-    let mut child = sb
-        .guard()
-        .args(["hook", "claude"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(&bad).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = sb.guard();
+    cmd.args(["hook", "claude"]);
+    let out = fed(cmd, bad);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let many = vec!["true"; 10_000].join(";");
     for agent in ["claude", "codex"] {

@@ -5,11 +5,10 @@
 //! a forged, reused or misfit ticket) runs nothing.
 
 use crate::allow::set_passphrase;
-use crate::sandbox::{Sandbox, assert_golden, stdout};
+use crate::sandbox::{Sandbox, assert_golden, fed, stdout};
 use serde_json::{Value, json};
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 const AGENTS: &[&str] = &["claude", "codex", "gemini", "copilot", "cursor"];
 
@@ -31,22 +30,8 @@ pub fn payload(name: &str, command: &str, cwd: &Path) -> String {
 /// `guard hook AGENT` in the sandbox with `input` on stdin.
 pub fn hook_with(sb: &Sandbox, agent: &str, input: &str, env: &[(&str, &str)]) -> Output {
     let mut cmd = sb.guard();
-    cmd.args(["hook", agent])
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.as_bytes().to_vec();
-    // Written from a thread: a hook that answers before reading all of a big input must
-    // not deadlock the test.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
+    cmd.args(["hook", agent]).envs(env.iter().copied());
+    fed(cmd, input)
 }
 
 pub fn hook(sb: &Sandbox, agent: &str, input: &str) -> Output {
@@ -181,12 +166,34 @@ fn every_failure_of_guard_s_own_is_a_deny_with_a_reason() {
 fn a_long_command_is_judged_whole_and_a_huge_one_is_put_to_a_human() {
     let sb = Sandbox::new();
     let cwd = sb.root.path();
-    // 15 KiB of harmless commands with a destructive one at the very end: found.
+    // 15 KiB of harmless commands with a destructive one at the very end: found. (The time
+    // budget is lifted: a busy test machine must not decide what this proves.)
     let mut command = "echo ok && ".repeat(15 << 10 >> 4);
     command.push_str("railway volume delete --volume pg-data");
-    let out = hook(&sb, "claude", &payload("claude", &command, cwd));
+    let input = payload("claude", &command, cwd);
+    let out = hook_with(
+        &sb,
+        "claude",
+        &input,
+        &[("GUARD_TEST_HOOK_BUDGET_MS", "60000")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("railway.volume.delete"));
+    // Past the time budget, judging stops and a human looks (here: a budget of nothing).
+    let out = hook_with(&sb, "claude", &input, &[("GUARD_TEST_HOOK_BUDGET_MS", "0")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("could not finish checking"),
+        "{}",
+        stdout(&out)
+    );
+    let out = hook_with(
+        &sb,
+        "codex",
+        &payload("codex", &command, cwd),
+        &[("GUARD_TEST_HOOK_BUDGET_MS", "0")],
+    );
+    assert_eq!(out.status.code(), Some(2));
     // 1 MiB is more than guard analyses within an agent's hook budget: a human looks
     // (Claude Code asks; Codex, which cannot ask, denies).
     let huge = "echo ok && ".repeat(1 << 20 >> 4) + "ls";
@@ -495,18 +502,8 @@ fn through_gemini_cli(sb: &Sandbox, command: &str, env: &[(&str, &str)]) -> Valu
     let mut cmd = sb.sandboxed(Command::new("node"));
     cmd.arg(dir.join("harness.mjs"))
         .arg(format!("'{}' hook gemini", guard.display()))
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload("gemini", command, sb.root.path()).as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .envs(env.iter().copied());
+    let out = fed(cmd, payload("gemini", command, sb.root.path()));
     assert!(
         out.status.success(),
         "harness: {}",
@@ -631,19 +628,9 @@ mod install {
             // The hook the agent will run, run as the agent's shell runs it.
             let command = installed_command(&settings, agent);
             let mut sh = sb.sandboxed(Command::new("sh"));
-            sh.args(["-c", &command])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            let mut child = sh.spawn().unwrap();
+            sh.args(["-c", &command]);
             let input = payload(agent, "railway volume delete -v pg-data", sb.root.path());
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            let out = child.wait_with_output().unwrap();
+            let out = fed(sh, input);
             assert_eq!(out.status.code(), Some(2), "{agent}: {command}");
             // Installing again changes nothing.
             let again = guard_in(&sb, &["hook", "install", agent]);

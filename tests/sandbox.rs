@@ -295,6 +295,25 @@ impl Sandbox {
     }
 }
 
+/// Run `cmd` with `input` on its stdin (written from a thread: a program that answers before
+/// reading all of a big input must not deadlock the test) and collect what it did.
+pub fn fed(mut cmd: Command, input: impl Into<Vec<u8>>) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.into();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
