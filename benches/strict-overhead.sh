@@ -11,8 +11,9 @@
 #            (the gate's round trip, the verifier's exec stop, ptrace's fork events)
 #   signal   the driver sends itself a handled SIGUSR1 20,000 times: per-signal cost (every
 #            signal to a traced process stops it and goes through guard)
-#   make     `make -j2` of 300 trivial recipes (each a /bin/true through /bin/sh): wall time
-# Budgets: spawn at most 2x bare; make at most 1.5x.
+#   make     `make -j2` of 300 trivial recipes (make execs each /bin/true itself): wall time
+#   loop     a bash loop running /bin/true 500 times: wall time
+# Budgets: spawn at most 2x bare; an exec-heavy job (make, loop) at most 1.5x.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-7}
@@ -69,7 +70,8 @@ export HOME="$work/home" GUARD_SHIM_DIR="$work/shims"
 mkdir -p "$HOME" "$GUARD_SHIM_DIR"
 strict=("$work/guard" run --strict --)
 ms() { local a b; a=$(date +%s%N); "$@" > /dev/null; b=$(date +%s%N); echo $(((b - a) / 1000000)); }
-declare -a sb ss gb gs mb ms_
+loop=(bash -c 'for i in $(seq 500); do /bin/true; done')
+declare -a sb ss gb gs mb ms_ lb ls
 for r in $(seq 1 "$rounds"); do
     sb+=("$("$work/drive" spawn 2000 "$work/noop")")
     ss+=("$("${strict[@]}" "$work/drive" spawn 2000 "$work/noop")")
@@ -77,6 +79,8 @@ for r in $(seq 1 "$rounds"); do
     gs+=("$("${strict[@]}" "$work/drive" signal 20000)")
     mb+=("$(ms make -s -j2 -C "$work" -f "$work/Makefile")")
     ms_+=("$(ms "${strict[@]}" make -s -j2 -C "$work" -f "$work/Makefile")")
+    lb+=("$(ms "${loop[@]}")")
+    ls+=("$(ms "${strict[@]}" "${loop[@]}")")
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "machine: $(nproc) cores, $(uname -sr); $rounds alternating rounds, medians"
@@ -85,3 +89,4 @@ row() { python3 -c "import sys; b,s=float(sys.argv[2]),float(sys.argv[3]); print
 row "spawn+wait of a no-op (us each)" "$(median "${sb[@]}")" "$(median "${ss[@]}")"
 row "handled self-signal (us each)" "$(median "${gb[@]}")" "$(median "${gs[@]}")"
 row "make -j2, 300 recipes (ms)" "$(median "${mb[@]}")" "$(median "${ms_[@]}")"
+row "bash loop, 500 x /bin/true (ms)" "$(median "${lb[@]}")" "$(median "${ls[@]}")"

@@ -30,12 +30,19 @@ pub fn read_u64(pid: Pid, addr: u64) -> std::io::Result<u64> {
     Ok(u64::from_ne_bytes(b))
 }
 
-/// Reads one process's memory a page at a time, keeping the last page: an exec's strings
-/// lie side by side on its stack, so most of them cost no further system call.
+const PAGE: u64 = 4096;
+/// The most pages a `Reader` keeps (1 MiB).
+const MAX_PAGES: usize = 256;
+
+/// Reads one process's memory by whole pages and keeps them: an exec's strings lie on few
+/// pages (the stack, or the heap of a shell that built them), so the pages every string of
+/// an array starts on are read together, in one system call (at the gate, each call is time
+/// the exec waits).
 pub struct Reader {
     pid: Pid,
-    page: u64,
-    bytes: Vec<u8>,
+    /// Pages read so far, by address; a page that could not be read (or only in part) keeps
+    /// what was readable.
+    pages: std::collections::HashMap<u64, Vec<u8>>,
     /// What is left of ARG_MAX for the strings still to read.
     budget: usize,
 }
@@ -44,23 +51,65 @@ impl Reader {
     pub fn new(pid: Pid) -> Reader {
         Reader {
             pid,
-            page: u64::MAX,
-            bytes: Vec::new(),
+            pages: std::collections::HashMap::new(),
             budget: MAX_ARGS_BYTES,
+        }
+    }
+
+    /// Read the pages in `wanted` not read yet, as few system calls as the kernel allows
+    /// (IOV_MAX pages each). A page that cannot be read is kept empty: reading from it is
+    /// the error.
+    fn fetch(&mut self, wanted: impl IntoIterator<Item = u64>) {
+        use nix::sys::uio::{RemoteIoVec, process_vm_readv};
+        let mut todo: Vec<u64> = wanted
+            .into_iter()
+            .filter(|p| !self.pages.contains_key(p))
+            .collect();
+        todo.sort_unstable();
+        todo.dedup();
+        // Strings spread over many pages are read a page at a time, and the pages kept stay
+        // few: what the arguments can make guard hold is bounded.
+        todo.truncate(MAX_PAGES);
+        if self.pages.len() + todo.len() > MAX_PAGES {
+            self.pages.clear();
+        }
+        let mut rest = &todo[..];
+        while !rest.is_empty() {
+            let batch = &rest[..rest.len().min(1024)];
+            let mut bufs = vec![[0u8; PAGE as usize]; batch.len()];
+            let remote: Vec<RemoteIoVec> = batch
+                .iter()
+                .map(|&base| RemoteIoVec {
+                    base: base as usize,
+                    len: PAGE as usize,
+                })
+                .collect();
+            let mut local: Vec<std::io::IoSliceMut> = bufs
+                .iter_mut()
+                .map(|b| std::io::IoSliceMut::new(b))
+                .collect();
+            // The kernel stops at the first page it cannot read: the pages before it are
+            // whole, that one holds what was read of it, and the next call starts after it.
+            let n = process_vm_readv(self.pid, &mut local, &remote).unwrap_or(0);
+            drop(local);
+            let (whole, part) = (n / PAGE as usize, n % PAGE as usize);
+            let done = (whole + 1).min(batch.len());
+            for (i, (&page, buf)) in batch.iter().zip(bufs).take(done).enumerate() {
+                let len = if i < whole { PAGE as usize } else { part };
+                self.pages.insert(page, buf[..len].to_vec());
+            }
+            rest = &rest[done..];
         }
     }
 
     /// The bytes from `addr` to the end of its page.
     fn at(&mut self, addr: u64) -> std::io::Result<&[u8]> {
-        let page = addr & !4095;
-        if page != self.page {
-            self.bytes.resize(4096, 0);
-            let n = read_at(self.pid, page, &mut self.bytes)?;
-            self.bytes.truncate(n);
-            self.page = page;
+        let page = addr & !(PAGE - 1);
+        if !self.pages.contains_key(&page) {
+            self.fetch([page]);
         }
         let from = (addr - page) as usize;
-        match self.bytes.get(from..) {
+        match self.pages.get(&page).and_then(|b| b.get(from..)) {
             Some(rest) if !rest.is_empty() => Ok(rest),
             _ => Err(std::io::Error::other("unreadable memory")),
         }
@@ -93,31 +142,33 @@ impl Reader {
     /// The strings of a NULL-terminated array of pointers at `addr` (an exec's argv).
     pub fn string_array(&mut self, addr: u64) -> std::io::Result<Vec<OsString>> {
         let pointers = self.pointers(addr)?;
+        self.fetch(pointers.iter().map(|p| p & !(PAGE - 1)));
         pointers.into_iter().map(|p| self.string(p)).collect()
     }
 
-    /// The pointers of a NULL-terminated array, read a page at a time.
+    /// The pointers of a NULL-terminated array.
     fn pointers(&mut self, addr: u64) -> std::io::Result<Vec<u64>> {
         let mut out = Vec::new();
         if addr == 0 {
             return Ok(out);
         }
         let mut at = addr;
-        let mut chunk = vec![0u8; 4096];
         while out.len() < MAX_ARGS {
-            let len = (4096 - (at % 4096) as usize).max(8) & !7;
-            let n = read_at(self.pid, at, &mut chunk[..len])?;
-            if n < 8 {
-                return Err(std::io::Error::other("unreadable memory"));
+            // A pointer may straddle two pages.
+            let mut word = [0u8; 8];
+            let mut got = 0;
+            while got < 8 {
+                let chunk = self.at(at + got as u64)?;
+                let k = chunk.len().min(8 - got);
+                word[got..got + k].copy_from_slice(&chunk[..k]);
+                got += k;
             }
-            for word in chunk[..n - n % 8].chunks_exact(8) {
-                let ptr = u64::from_ne_bytes(word.try_into().expect("8 bytes"));
-                if ptr == 0 {
-                    return Ok(out);
-                }
-                out.push(ptr);
+            let ptr = u64::from_ne_bytes(word);
+            if ptr == 0 {
+                return Ok(out);
             }
-            at += (n - n % 8) as u64;
+            out.push(ptr);
+            at += 8;
         }
         Err(std::io::Error::other("more arguments than ARG_MAX allows"))
     }
