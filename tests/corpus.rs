@@ -28,8 +28,13 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
     let (mut refuse_total, mut allow_total, mut flagged) = (0, 0, Vec::new());
     let (mut confirm_total, mut unconfirmed) = (0, Vec::new());
     let mut missed = Vec::new();
+    // Per corpus file: [refuse, refused, confirm, confirmed, allow, flagged].
+    let mut per_file: Vec<(String, [usize; 6])> = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        per_file.push((name, [0; 6]));
+        let counts = &mut per_file.last_mut().unwrap().1;
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -61,6 +66,13 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
                 file.file_name().unwrap().to_string_lossy(),
                 n + 1
             );
+            let slot = match label {
+                "refuse" => 0,
+                "confirm" => 2,
+                _ => 4,
+            };
+            counts[slot] += 1;
+            counts[slot + 1] += usize::from(refused);
             if label == "refuse" {
                 refuse_total += 1;
                 if !refused {
@@ -86,6 +98,7 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
         flagged.len(),
         100.0 * flagged.len() as f64 / allow_total.max(1) as f64
     );
+    publish(&per_file);
     assert!(
         unconfirmed.len() * 20 <= confirm_total,
         "fewer than 95% of confirm-tier commands confirmed:\n{}",
@@ -102,4 +115,49 @@ fn every_irreversible_command_is_refused_and_few_read_only_ones_are_flagged() {
         flagged.join("\n")
     );
     assert!(refuse_total > 0 && allow_total > 0);
+}
+
+/// The heading docs/packs.md's corpus section starts with (tests/docs.rs keeps the part before
+/// it in sync with `guard rules --markdown`).
+pub const CORPUS_HEADING: &str = "## Measured on the labelled corpus";
+
+/// The per-pack figures, kept in docs/packs.md (rewritten with GUARD_BLESS=1).
+fn publish(per_file: &[(String, [usize; 6])]) {
+    use std::fmt::Write as _;
+    let mut section = format!(
+        "{CORPUS_HEADING}\n\nWritten by the corpus test (tests/corpus.rs) from `tests/corpus/*.txt`: command lines labelled \
+         from each tool's own documentation. An irreversible line must be refused (denied or confirmed), a confirm-tier \
+         line confirmed or denied, a read-only line allowed.\n\n\
+         | corpus | irreversible refused | confirm tier confirmed | read-only flagged |\n|---|---|---|---|\n"
+    );
+    let mut total = [0; 6];
+    for (name, c) in per_file {
+        let _ = writeln!(
+            section,
+            "| {name} | {}/{} | {}/{} | {}/{} |",
+            c[1], c[0], c[3], c[2], c[5], c[4]
+        );
+        for (t, n) in total.iter_mut().zip(c) {
+            *t += n;
+        }
+    }
+    let _ = writeln!(
+        section,
+        "| **all** | **{}/{}** | **{}/{}** | **{}/{}** |",
+        total[1], total[0], total[3], total[2], total[5], total[4]
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/packs.md");
+    let kept = std::fs::read_to_string(&path).unwrap();
+    let (rules, published) = kept
+        .split_once(&format!("\n{CORPUS_HEADING}"))
+        .map_or((kept.as_str(), ""), |(r, p)| (r, p));
+    let published = format!("{CORPUS_HEADING}{published}");
+    if std::env::var_os("GUARD_BLESS").is_some() {
+        std::fs::write(&path, format!("{rules}\n{section}")).unwrap();
+    } else {
+        assert!(
+            published == section,
+            "docs/packs.md's corpus figures are out of date: run the tests with GUARD_BLESS=1 and commit"
+        );
+    }
 }

@@ -3,7 +3,7 @@
 //! check over the text with comments and string literals removed takes over.
 
 use super::model::{SqlClass, SqlDialect};
-use sqlparser::ast::{AlterTableOperation, ObjectType, Statement};
+use sqlparser::ast::{AlterTableOperation, ObjectType, Query, SetExpr, Statement};
 use sqlparser::dialect::{Dialect, GenericDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
@@ -15,8 +15,44 @@ pub fn classify(sql: &str, dialect: SqlDialect) -> Vec<SqlClass> {
         SqlDialect::Sqlite => Box::new(SQLiteDialect {}),
     };
     match Parser::parse_sql(d.as_ref(), sql) {
-        Ok(statements) => statements.iter().filter_map(statement_class).collect(),
+        Ok(statements) => {
+            let mut out = Vec::new();
+            for s in &statements {
+                statement_classes(s, &mut out);
+            }
+            out
+        }
         Err(_) => keyword_classes(sql),
+    }
+}
+
+/// A statement's classes, with those of the data-modifying statements a query holds:
+/// `WITH x AS (…) DELETE FROM t` and `WITH d AS (DELETE FROM t RETURNING *) SELECT …` delete.
+fn statement_classes(s: &Statement, out: &mut Vec<SqlClass>) {
+    match s {
+        Statement::Query(q) => query_classes(q, out),
+        _ => out.extend(statement_class(s)),
+    }
+}
+
+fn query_classes(q: &Query, out: &mut Vec<SqlClass>) {
+    for cte in q.with.iter().flat_map(|w| &w.cte_tables) {
+        query_classes(&cte.query, out);
+    }
+    set_expr_classes(&q.body, out);
+}
+
+fn set_expr_classes(e: &SetExpr, out: &mut Vec<SqlClass>) {
+    match e {
+        SetExpr::Delete(s) | SetExpr::Update(s) | SetExpr::Insert(s) | SetExpr::Merge(s) => {
+            statement_classes(s, out)
+        }
+        SetExpr::Query(q) => query_classes(q, out),
+        SetExpr::SetOperation { left, right, .. } => {
+            set_expr_classes(left, out);
+            set_expr_classes(right, out);
+        }
+        SetExpr::Select(_) | SetExpr::Values(_) | SetExpr::Table(_) => {}
     }
 }
 
@@ -70,6 +106,9 @@ fn keyword_classes(sql: &str) -> Vec<SqlClass> {
             ["DELETE", ..] => Some(SqlClass::DeleteWithWhere),
             ["UPDATE", ..] => Some(SqlClass::UpdateWithWhere),
             ["ALTER", "TABLE", ..] if has("DROP") => Some(SqlClass::AlterTableDrop),
+            // A data-modifying WITH: its WHERE may be the CTE's, so it counts as none.
+            ["WITH", ..] if has("DELETE") => Some(SqlClass::DeleteWithoutWhere),
+            ["WITH", ..] if has("UPDATE") => Some(SqlClass::UpdateWithoutWhere),
             // Statements inside a block or after a meta-command: look anywhere in it.
             _ if words.windows(2).any(|w| w == ["DROP", "DATABASE"]) => {
                 Some(SqlClass::DropDatabase)
@@ -145,6 +184,37 @@ mod tests {
         assert_eq!(pg("SELECT 'delete from t where 1'"), []);
         assert_eq!(pg("ALTER TABLE users DROP COLUMN email"), [AlterTableDrop]);
         assert_eq!(pg("SELECT 1; DROP TABLE t; SELECT 2"), [DropTable]);
+    }
+
+    #[test]
+    fn data_modifying_with_clauses_are_classified() {
+        assert_eq!(
+            pg("WITH old AS (SELECT id FROM s) DELETE FROM users"),
+            [DeleteWithoutWhere]
+        );
+        assert_eq!(
+            pg(
+                "WITH old AS (SELECT id FROM s WHERE x) DELETE FROM users WHERE id IN (SELECT id FROM old)"
+            ),
+            [DeleteWithWhere]
+        );
+        assert_eq!(
+            pg("WITH d AS (DELETE FROM users RETURNING *) SELECT count(*) FROM d"),
+            [DeleteWithoutWhere]
+        );
+        assert_eq!(
+            pg("WITH u AS (SELECT 1) UPDATE t SET a = 1"),
+            [UpdateWithoutWhere]
+        );
+        assert_eq!(
+            pg("SELECT 1 UNION (WITH d AS (DELETE FROM t RETURNING 1) SELECT * FROM d)"),
+            [DeleteWithoutWhere]
+        );
+        assert!(pg("WITH x AS (SELECT 1) SELECT * FROM x").is_empty());
+        assert_eq!(
+            keyword_classes("with x as (select 1 where y) delete from t"),
+            [DeleteWithoutWhere]
+        );
     }
 
     #[test]
