@@ -174,7 +174,10 @@ fn seek_approval(
         }
     };
     if decision.action == Action::Deny {
-        return pending_or_wait("denied");
+        return pending_or_wait(&match &key {
+            Err(e) => format!("denied; no grant can be honoured: {e}"),
+            Ok(_) => "denied".into(),
+        });
     }
     // The human said yes to exactly this in the agent's own dialog (`approval::ticket`).
     // Tickets stand only where grants need no seal: an agent could write one as easily.

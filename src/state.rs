@@ -85,6 +85,10 @@ fn replace(path: &Path, bytes: &[u8], sync: bool, mode: u32) -> std::io::Result<
     written
 }
 
+/// How long a hook waits for a lock on the state or the audit log: writers hold them for one
+/// write (milliseconds, with 100 calls at once), and the agents' hook timeouts are seconds.
+pub const HOOK_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(1000);
+
 /// The one read of the clock a call makes; everything it records and compares uses this.
 pub fn now() -> SystemTime {
     SystemTime::now()

@@ -464,3 +464,89 @@ fn allow_watch_offers_each_request_as_it_comes() {
     assert!(child.wait_with_output().unwrap().status.success());
     assert_eq!(sb.runs("tool"), 1);
 }
+
+#[test]
+fn a_hundred_parallel_shims_and_hooks_share_the_state_without_losing_anything() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let sb = sandbox();
+    approve(&sb, &["allow", "--", "tool", "drop"]);
+    // 40 shims race for the one-use grant, 30 shims and 30 hooks each record a pending
+    // request of their own; every one writes the audit log.
+    let quiet = |mut c: std::process::Command| {
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    let mut children = Vec::new();
+    for i in 0..100 {
+        let (cmd, input) = match i % 10 {
+            0..=3 => (quiet(sb.run("tool")).arg("drop").spawn().unwrap(), None),
+            4..=6 => (
+                quiet(sb.run("tool"))
+                    .args(["drop", &format!("--shim={i}")])
+                    .spawn()
+                    .unwrap(),
+                None,
+            ),
+            _ => {
+                let mut c = quiet(sb.guard());
+                c.args(["hook", "claude"]);
+                let command = format!("tool drop --hook={i}");
+                let input = crate::hooks::payload("claude", &command, sb.root.path());
+                (c.spawn().unwrap(), Some(input))
+            }
+        };
+        children.push((i, cmd, input));
+    }
+    let mut codes = Vec::new();
+    for (i, mut child, input) in children {
+        if let Some(input) = input {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        } else {
+            drop(child.stdin.take());
+        }
+        codes.push((i, child.wait().unwrap().code()));
+    }
+    let ran: Vec<_> = codes.iter().filter(|(_, c)| *c == Some(0)).collect();
+    assert_eq!(ran.len(), 1, "{codes:?}");
+    assert!(ran[0].0 % 10 <= 3, "{codes:?}");
+    assert!(
+        codes
+            .iter()
+            .filter(|(i, _)| i % 10 >= 7)
+            .all(|(_, c)| *c == Some(2)),
+        "{codes:?}"
+    );
+    assert_eq!(sb.runs("tool"), 1);
+    // The state file is whole, the grant used up, and every request recorded once.
+    let text = std::fs::read_to_string(sb.path("home/.local/state/guard/grants.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(state["grants"].as_array().unwrap().len(), 0, "{state}");
+    let pending = state["pending"].to_string();
+    for i in (0..100).filter(|i| i % 10 >= 4) {
+        let flag = if i % 10 <= 6 { "shim" } else { "hook" };
+        // Shown as `tool drop '--shim=4'` in the request's command.
+        let needle = format!("'--{flag}={i}'\"");
+        assert_eq!(
+            pending.matches(&needle).count(),
+            1,
+            "request {i} lost or doubled: {pending}"
+        );
+    }
+    // One whole audit line per call: none torn, none interleaved.
+    let log = std::fs::read_to_string(sb.path("home/.local/state/guard/audit.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("torn line {l:?}: {e}")))
+        .collect();
+    let by_hook = lines.iter().filter(|l| l["layer"] == "hook").count();
+    assert_eq!(by_hook, 30, "{log}");
+    assert_eq!(lines.len() - by_hook, 70, "{log}");
+}

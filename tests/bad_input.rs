@@ -360,3 +360,237 @@ fn odd_processes_give_clear_errors_or_run_correctly() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+// ---- rows a privileged test runner would pass by accident, and durability ----
+
+/// A sandbox whose guard runs unprivileged: as root (CI runs the suite as root, and root reads
+/// files whatever their mode) every call is made as uid/gid 65534, with a copy of guard and the
+/// whole sandbox handed to that user; otherwise as the user running the tests.
+struct Unprivileged {
+    sb: Sandbox,
+    uid: Option<u32>,
+}
+
+impl Unprivileged {
+    fn new() -> Unprivileged {
+        let sb = Sandbox::new();
+        sb.fake_tool("tool");
+        let root = nix::unistd::geteuid().is_root();
+        // The build directory may not be reachable by another user (a checkout under /root).
+        let copy = sb.path("guard-bin/guard");
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        std::fs::copy(assert_cmd::cargo::cargo_bin("guard"), &copy).unwrap();
+        let out = sb
+            .sandboxed(Command::new(&copy))
+            .args(["install", "tool"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        sb.user_rules("t.yaml", RULE);
+        Unprivileged {
+            sb,
+            uid: root.then_some(65534),
+        }
+    }
+
+    /// Hand every file of the sandbox to the unprivileged user (after the test set it up).
+    fn hand_over(&self) {
+        let Some(uid) = self.uid else { return };
+        let mut todo = vec![self.sb.root.path().to_path_buf()];
+        while let Some(p) = todo.pop() {
+            std::os::unix::fs::lchown(&p, Some(uid), Some(uid)).unwrap();
+            if p.is_dir() && !p.is_symlink() {
+                todo.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+            }
+        }
+    }
+
+    fn as_user(&self, mut cmd: Command) -> Command {
+        use std::os::unix::process::CommandExt as _;
+        if let Some(uid) = self.uid {
+            cmd.uid(uid).gid(uid);
+        }
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.as_user(self.sb.run("tool"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn guard(&self, args: &[&str]) -> std::process::Output {
+        let copy = self.sb.path("guard-bin/guard");
+        self.as_user(self.sb.sandboxed(Command::new(copy)))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[test]
+fn rule_file_unreadable() {
+    let u = Unprivileged::new();
+    let file = u.sb.path("home/.config/guard/rules/t.yaml");
+    u.hand_over();
+    set_mode(&file, 0o000);
+    let out = u.run(&["status"]);
+    let err = stderr(&out);
+    clean(&err);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    assert!(err.contains("guard lint"), "no hint: {err}");
+    assert_eq!(u.sb.runs("tool"), 0);
+    let lint = u.guard(&["lint"]);
+    assert_eq!(lint.status.code(), Some(1), "{}", stdout(&lint));
+    assert!(
+        stdout(&lint).contains(&file.display().to_string()),
+        "{}",
+        stdout(&lint)
+    );
+}
+
+#[test]
+fn state_file_unreadable() {
+    let u = Unprivileged::new();
+    let grants =
+        u.sb.write("home/.local/state/guard/grants.json", "{\"version\": 1}");
+    u.hand_over();
+    set_mode(&grants, 0o000);
+    let out = u.run(&["drop"]);
+    let err = stderr(&out);
+    clean(&err);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains("grants.json"), "{err}");
+    assert_eq!(u.sb.runs("tool"), 0);
+}
+
+/// A one-use grant for `tool drop`, made by a human at a terminal (before the sandbox is
+/// handed over).
+fn granted(sb: &Sandbox) {
+    crate::allow::approve(sb, &["allow", "--", "tool", "drop"]);
+}
+
+#[test]
+fn state_directory_read_only_refuses_and_keeps_the_grant() {
+    let u = Unprivileged::new();
+    granted(&u.sb);
+    u.hand_over();
+    let state = u.sb.path("home/.local/state/guard");
+    set_mode(&state, 0o500);
+    let out = u.run(&["drop"]);
+    let err = stderr(&out);
+    clean(&err);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains(&state.display().to_string()), "{err}");
+    assert_eq!(u.sb.runs("tool"), 0);
+    // Writable again: the grant was neither lost nor used, and it runs exactly once.
+    set_mode(&state, 0o700);
+    assert_eq!(u.run(&["drop"]).status.code(), Some(0));
+    assert_eq!(u.run(&["drop"]).status.code(), Some(126));
+    assert_eq!(u.sb.runs("tool"), 1);
+}
+
+#[test]
+fn disk_full_refuses_and_keeps_the_grant() {
+    use std::os::unix::process::CommandExt as _;
+    let sb = Sandbox::guarding("tool").with_rules("t.yaml", RULE);
+    granted(&sb);
+    // Files may not grow past 16 bytes: every write of state or log fails as on a full disk
+    // (EFBIG; SIGXFSZ ignored, so the write returns the error as ENOSPC would).
+    let mut cmd = sb.run("tool");
+    // SAFETY: setrlimit and signal are async-signal-safe; nothing else runs before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 16,
+                rlim_max: 16,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let out = cmd.arg("drop").output().unwrap();
+    let err = stderr(&out);
+    clean(&err);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains("too large") || err.contains("space"), "{err}");
+    assert_eq!(sb.runs("tool"), 0);
+    assert_eq!(
+        sb.run("tool").arg("drop").output().unwrap().status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        sb.run("tool").arg("drop").output().unwrap().status.code(),
+        Some(126)
+    );
+    assert_eq!(sb.runs("tool"), 1);
+}
+
+#[test]
+fn passphrase_file_corrupt() {
+    let sb = Sandbox::guarding("tool").with_rules("t.yaml", RULE);
+    // A grant to use: checking it needs the passphrase's signing key.
+    granted(&sb);
+    let file = sb.write(
+        "home/.config/guard/passphrase",
+        "$argon2id$garbage\nnot a key\n",
+    );
+    let out = sb.run("tool").arg("drop").output().unwrap();
+    let err = stderr(&out);
+    clean(&err);
+    assert_eq!(out.status.code(), Some(126), "{err}");
+    assert!(err.contains(&file.display().to_string()), "{err}");
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn kill_9_in_the_middle_of_a_state_write_leaves_the_previous_state() {
+    let sb = Sandbox::guarding("tool").with_rules("t.yaml", RULE);
+    granted(&sb);
+    let grants = sb.path("home/.local/state/guard/grants.json");
+    // Each refused call records a pending request (a synced write of the whole state);
+    // killed at a random moment, the file is the one before or the one after, never a part.
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut killed_before_end = 0;
+    for i in 0..150 {
+        let mut child = sb
+            .run("tool")
+            .args(["drop", &format!("--n={i}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        std::thread::sleep(std::time::Duration::from_micros(rng % 6000));
+        if child.try_wait().unwrap().is_none() {
+            killed_before_end += 1;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        let text = std::fs::read(&grants).unwrap();
+        let state: serde_json::Value = serde_json::from_slice(&text)
+            .unwrap_or_else(|e| panic!("after kill {i}: {e}: {}", String::from_utf8_lossy(&text)));
+        let live = state["grants"].as_array().unwrap();
+        assert_eq!(live.len(), 1, "after kill {i}: the grant is gone: {state}");
+    }
+    assert!(
+        killed_before_end > 10,
+        "only {killed_before_end} calls were still running"
+    );
+    // The grant made before all that still works, once.
+    assert_eq!(
+        sb.run("tool").arg("drop").output().unwrap().status.code(),
+        Some(0)
+    );
+    assert_eq!(sb.runs("tool"), 1);
+}

@@ -16,6 +16,7 @@ mod e2e_curl;
 mod e2e_git;
 mod e2e_postgres;
 mod explain;
+mod fuzz_replay;
 mod hooks;
 mod install;
 mod lint;

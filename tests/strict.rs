@@ -484,3 +484,183 @@ fn shim_hook_and_strict_mode_decide_alike_and_the_log_says_which_decided() {
     );
     assert!(log.contains("\"outcome\":\"asked\""), "{log}");
 }
+
+/// Generated command lines for three packs: a start that means something to the pack (or
+/// nothing), then real words from its rules in any order.
+fn generated_command()
+-> impl proptest::strategy::Strategy<Value = (&'static str, Vec<&'static str>)> {
+    use proptest::prelude::*;
+    fn tool(
+        name: &'static str,
+        starts: Vec<Vec<&'static str>>,
+        words: Vec<&'static str>,
+    ) -> impl Strategy<Value = (&'static str, Vec<&'static str>)> {
+        (
+            prop::sample::select(starts),
+            prop::collection::vec(prop::sample::select(words), 0..4),
+        )
+            .prop_map(move |(mut start, rest)| {
+                start.extend(rest);
+                (name, start)
+            })
+    }
+    prop_oneof![
+        tool(
+            "railway",
+            vec![
+                vec!["volume", "delete"],
+                vec!["down"],
+                vec!["status"],
+                vec!["up"],
+                vec!["redeploy"],
+                vec![],
+            ],
+            vec![
+                "-v",
+                "pg-data",
+                "-y",
+                "-e",
+                "production",
+                "service",
+                "logs",
+                "variables",
+                "--set",
+                "A=1",
+                "--help",
+                "delete",
+                "volume",
+            ],
+        ),
+        tool(
+            "psql",
+            vec![vec!["-c"], vec!["-d", "prod", "-c"], vec![]],
+            vec![
+                "DROP TABLE users",
+                "SELECT 1",
+                "DELETE FROM t WHERE id = 1",
+                "DELETE FROM t",
+                "-h",
+                "localhost",
+                "--help",
+                "UPDATE t SET a = 1",
+                "-c",
+            ],
+        ),
+        tool(
+            "kubectl",
+            vec![
+                vec!["delete", "ns"],
+                vec!["delete", "pod"],
+                vec!["scale"],
+                vec!["rollout", "restart"],
+                vec!["get", "pods"],
+                vec![],
+            ],
+            vec![
+                "web-0",
+                "prod",
+                "--context",
+                "kind-dev",
+                "-n",
+                "--replicas=0",
+                "deployment/web",
+                "--dry-run=client",
+                "--help",
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn explain_the_shim_a_hook_and_strict_mode_decide_alike_for_any_generated_command() {
+    use proptest::test_runner::{Config, TestCaseError, TestRunner};
+    let sb = Sandbox::new();
+    for tool in ["railway", "psql", "kubectl"] {
+        sb.fake_tool(tool);
+    }
+    sb.install(&["railway", "psql", "kubectl"]);
+    if !available(&sb) {
+        return;
+    }
+    let last_logged = |sb: &Sandbox| -> serde_json::Value {
+        let log = sb
+            .guard()
+            .args(["log", "--json", "-n", "1"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&log.stdout).unwrap()
+    };
+    let mut runner = TestRunner::new(Config::with_cases(128));
+    // Which decisions the cases reached: the property must not hold only vacuously.
+    let seen = std::cell::RefCell::new(std::collections::BTreeMap::<String, usize>::new());
+    runner
+        .run(&generated_command(), |(tool, args)| {
+            let fail = |what: &str, got: &str, want: &str| {
+                Err(TestCaseError::fail(format!(
+                    "{tool} {args:?}: {what} said {got}, explain {want}"
+                )))
+            };
+            let explain = sb
+                .guard()
+                .args(["explain", "--json", "--", tool])
+                .args(&args)
+                .output()
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&explain.stdout).unwrap();
+            let want = v["decision"].as_str().unwrap().to_string();
+            *seen.borrow_mut().entry(want.clone()).or_default() += 1;
+            // The shim: runs only what is allowed (no human here), and logs the decision.
+            let before = sb.runs(tool);
+            sb.run(tool).args(&args).output().unwrap();
+            let ran = sb.runs(tool) > before;
+            if ran != (want == "allow") {
+                return fail("the shim", if ran { "ran" } else { "refused" }, &want);
+            }
+            if !ran && last_logged(&sb)["decision"] != want.as_str() {
+                return fail(
+                    "the shim's log",
+                    &last_logged(&sb)["decision"].to_string(),
+                    &want,
+                );
+            }
+            // A hook, given the line with the real tool's path (no shim on the way).
+            let line = shlex::try_join(
+                std::iter::once(sb.path(&format!("bin/{tool}")).to_str().unwrap())
+                    .chain(args.iter().copied()),
+            )
+            .unwrap();
+            let out = crate::hooks::hook(
+                &sb,
+                "claude",
+                &crate::hooks::payload("claude", &line, sb.root.path()),
+            );
+            let hook = match (out.status.code(), out.stdout.is_empty()) {
+                (Some(2), _) => "deny",
+                (Some(0), true) => "allow",
+                (Some(0), false) => "confirm",
+                _ => "a failure",
+            };
+            if hook != want {
+                return fail("the hook", hook, &want);
+            }
+            // Strict mode, the same line exec'd inside the tree.
+            let before = sb.runs(tool);
+            strict(&sb, &format!("{line} < /dev/null"));
+            let ran = sb.runs(tool) > before;
+            if ran != (want == "allow") {
+                return fail("strict mode", if ran { "ran" } else { "refused" }, &want);
+            }
+            if !ran && last_logged(&sb)["decision"] != want.as_str() {
+                return fail(
+                    "strict mode's log",
+                    &last_logged(&sb)["decision"].to_string(),
+                    &want,
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+    let seen = seen.into_inner();
+    eprintln!("decisions reached: {seen:?}");
+    assert!(seen.len() == 3, "only {seen:?} reached");
+}

@@ -155,9 +155,8 @@ impl Store {
             .mode(0o600)
             .open(&lock_path)
             .with_context(|| format!("opening {}", lock_path.display()))?;
-        let _lock = Flock::lock(lock_file, how)
-            .map_err(|(_, e)| e)
-            .with_context(|| format!("locking {}", lock_path.display()))?;
+        let _lock =
+            lock(lock_file, how).with_context(|| format!("locking {}", lock_path.display()))?;
         let path = self.file();
         let mut state = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice::<State>(&bytes).with_context(|| {
@@ -248,7 +247,8 @@ impl Store {
     }
 
     /// Record a refused command so a human can approve it with `guard allow ID`. `wait`:
-    /// whether to wait for the lock (the shim) or give up at once (a hook).
+    /// whether to wait for the lock as long as it takes (the shim) or for a bounded time (a
+    /// hook, which must answer within the agent's timeout).
     pub fn add_pending(
         &self,
         cmd: ExactCommand,
@@ -276,6 +276,28 @@ impl Store {
             });
             id
         })
+    }
+}
+
+/// The lock, taken as `how` says; a non-blocking one is tried again for up to
+/// `state::HOOK_LOCK_WAIT` (another writer holds it for one write), then given up.
+fn lock(file: std::fs::File, how: FlockArg) -> nix::Result<Flock<std::fs::File>> {
+    if how != FlockArg::LockExclusiveNonblock {
+        return Flock::lock(file, how).map_err(|(_, e)| e);
+    }
+    let start = std::time::Instant::now();
+    let mut file = file;
+    loop {
+        match Flock::lock(file, how) {
+            Ok(lock) => return Ok(lock),
+            Err((f, nix::errno::Errno::EWOULDBLOCK))
+                if start.elapsed() < crate::state::HOOK_LOCK_WAIT =>
+            {
+                file = f;
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err((_, e)) => return Err(e),
+        }
     }
 }
 

@@ -133,8 +133,9 @@ pub fn append(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
     append_locking(state_dir, entry, true)
 }
 
-/// `append` for the agents' hooks, which must never wait: if another writer holds the lock
-/// for more than a few milliseconds, the entry is given up (and an error returned).
+/// `append` for the agents' hooks, which must answer within the agent's timeout: if another
+/// writer holds the lock for longer than `state::HOOK_LOCK_WAIT`, the entry is given up (and
+/// an error returned).
 pub fn append_nowait(state_dir: &Path, entry: &Entry) -> anyhow::Result<()> {
     append_locking(state_dir, entry, false)
 }
@@ -168,10 +169,9 @@ fn append_locking(state_dir: &Path, entry: &Entry, wait: bool) -> anyhow::Result
         file.lock()
             .with_context(|| format!("locking audit log {}", path.display()))?;
     } else {
-        let mut tries = 0;
+        let start = std::time::Instant::now();
         while file.try_lock().is_err() {
-            tries += 1;
-            if tries > 10 {
+            if start.elapsed() > crate::state::HOOK_LOCK_WAIT {
                 anyhow::bail!("the audit log {} stayed locked", path.display());
             }
             std::thread::sleep(std::time::Duration::from_millis(1));
