@@ -380,11 +380,23 @@ impl Unprivileged {
         let copy = sb.path("guard-bin/guard");
         std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
         std::fs::copy(assert_cmd::cargo::cargo_bin("guard"), &copy).unwrap();
-        let out = sb
-            .sandboxed(Command::new(&copy))
-            .args(["install", "tool"])
-            .output()
-            .unwrap();
+        // A child another test forks at this moment can hold the copy's write descriptor
+        // until it execs (ETXTBSY): try again.
+        let out = (0..50)
+            .find_map(|_| {
+                match sb
+                    .sandboxed(Command::new(&copy))
+                    .args(["install", "tool"])
+                    .output()
+                {
+                    Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) => {
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        None
+                    }
+                    other => Some(other.unwrap()),
+                }
+            })
+            .expect("the copy of guard stayed busy");
         assert!(out.status.success(), "{}", stderr(&out));
         sb.user_rules("t.yaml", RULE);
         Unprivileged {
@@ -593,4 +605,85 @@ fn kill_9_in_the_middle_of_a_state_write_leaves_the_previous_state() {
         Some(0)
     );
     assert_eq!(sb.runs("tool"), 1);
+}
+
+#[test]
+fn a_loop_of_shims_across_two_directories_ends_cleanly() {
+    // Shims for `tool` in two directories on PATH and no real `tool` anywhere: each shim
+    // must see the other as guard, not as the tool, and stop.
+    let sb = Sandbox::new();
+    sb.install(&["tool"]);
+    let other = sb.path("more-shims");
+    std::fs::create_dir_all(&other).unwrap();
+    let out = sb
+        .guard()
+        .env("GUARD_SHIM_DIR", &other)
+        .args(["install", "tool"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    for path in [
+        std::env::join_paths([sb.shims(), other.clone()]).unwrap(),
+        std::env::join_paths([other.clone(), sb.shims()]).unwrap(),
+    ] {
+        let started = std::time::Instant::now();
+        let out = sb
+            .run("tool")
+            .env("PATH", &path)
+            .arg("status")
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        clean(&err);
+        assert_eq!(out.status.code(), Some(127), "{err}");
+        assert!(err.contains("tool"), "{err}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn hook_payload_nested_thousands_deep_is_never_silence() {
+    let sb = Sandbox::guarding("railway");
+    let deep = [
+        // $( … ) inside $( … ), 1,000 deep, a destructive command at the bottom.
+        format!(
+            "{}railway volume delete -v pg{}",
+            "echo $(".repeat(1000),
+            ")".repeat(1000)
+        ),
+        // Backticks cannot nest without escapes; escaped ones, 12 levels (2^12 backslashes).
+        (0..12).fold("railway down -y".to_string(), |inner, _| {
+            format!("echo `{}`", inner.replace('\\', "\\\\").replace('`', "\\`"))
+        }),
+        // Subshells and groups, 5,000 deep.
+        format!("{}railway down -y{}", "( ".repeat(5000), " )".repeat(5000)),
+        format!("{}railway down -y;{}", "{ ".repeat(3000), " }".repeat(3000)),
+        // Nested `((`, on which the parser backtracks exponentially (minutes, unbounded),
+        // after a destructive command.
+        format!("railway down -y; {}x{}", "((".repeat(20), "))".repeat(20)),
+    ];
+    for command in deep {
+        let started = std::time::Instant::now();
+        let out = hook(&sb, "claude", &payload("claude", &command, sb.root.path()));
+        let took = started.elapsed();
+        clean(&String::from_utf8_lossy(&out.stderr));
+        let silent = out.status.code() == Some(0) && out.stdout.is_empty();
+        assert!(
+            !silent,
+            "silence for {}…",
+            &command[..60.min(command.len())]
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 2)),
+            "{:?}: {}",
+            out.status,
+            stderr(&out)
+        );
+        // The agents' hook timeouts are 10 s (as installed) to 60 s.
+        assert!(took < std::time::Duration::from_secs(5), "took {took:?}");
+    }
 }

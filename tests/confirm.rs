@@ -230,3 +230,84 @@ fn confirmations_ask_for_the_passphrase_when_config_says_so() {
     p.exp_string("status=0").unwrap();
     assert_eq!(sb.runs("tool"), 1);
 }
+
+/// The pid a test's shell printed as `pid=N`.
+fn pid_shown(p: &mut rexpect::session::PtySession) -> i32 {
+    let (_, m) = p.exp_regex("pid=[0-9]+").unwrap();
+    m["pid=".len()..].parse().unwrap()
+}
+
+/// The process whose parent is `parent` (the shim a test's shell started), once it is there.
+fn child_of(parent: i32) -> i32 {
+    for _ in 0..200 {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
+            let after = &stat[stat.rfind(')').unwrap() + 2..];
+            if after.split(' ').nth(1) == Some(&parent.to_string()) {
+                return pid;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no child of {parent}");
+}
+
+#[test]
+fn sigterm_or_sighup_while_the_prompt_waits_refuses_and_restores_the_terminal() {
+    use nix::sys::signal::{Signal, kill};
+    let sb = sandbox();
+    let shim = sb.shims().join("tool");
+    for signal in [Signal::SIGTERM, Signal::SIGHUP] {
+        let mut p = pty(shell(
+            &sb,
+            &format!(
+                "echo pid=$$; '{}' migrate; echo status=$?; stty -a",
+                shim.display()
+            ),
+        ));
+        let shell_pid = pid_shown(&mut p);
+        p.exp_string("Type yes to run it").unwrap();
+        let shim_pid = child_of(shell_pid);
+        kill(nix::unistd::Pid::from_raw(shim_pid), signal).unwrap();
+        p.exp_string(&format!("interrupted by {}", signal.as_str()))
+            .unwrap();
+        p.exp_string("status=126").unwrap();
+        let settings = p.exp_eof().unwrap();
+        assert!(
+            settings.contains(" icanon") && settings.contains(" echo"),
+            "{signal}: the terminal was left changed: {settings}"
+        );
+    }
+    assert_eq!(sb.runs("tool"), 0);
+}
+
+#[test]
+fn the_terminal_closed_mid_prompt_refuses_without_hanging() {
+    let sb = sandbox();
+    let shim = sb.shims().join("tool");
+    let mut p = pty(shell(
+        &sb,
+        &format!("echo pid=$$; exec '{}' migrate", shim.display()),
+    ));
+    let pid = nix::unistd::Pid::from_raw(pid_shown(&mut p));
+    p.exp_string("Type yes to run it").unwrap();
+    // Closing the terminal's master side hangs it up.
+    drop(p);
+    for _ in 0..500 {
+        if nix::sys::signal::kill(pid, None).is_err() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(
+        nix::sys::signal::kill(pid, None).is_err(),
+        "the shim still waits on a closed terminal"
+    );
+    assert_eq!(sb.runs("tool"), 0);
+}

@@ -18,8 +18,14 @@ fn every_seed_and_every_kept_failure_is_handled() {
             for file in dir {
                 let path = file.unwrap().path();
                 let data = std::fs::read(&path).unwrap();
-                let outcome = std::panic::catch_unwind(|| run(&data));
-                assert!(outcome.is_ok(), "{} panicked", path.display());
+                if name == "shell_analysis" && kind == "regressions" {
+                    // These overflowed a stack or ran for minutes: through the real binary,
+                    // so a slow analysis left behind ends with it, not with this suite.
+                    replay_shell_string(&path, &data);
+                } else {
+                    let outcome = std::panic::catch_unwind(|| run(&data));
+                    assert!(outcome.is_ok(), "{} panicked", path.display());
+                }
                 replayed += 1;
             }
         }
@@ -28,5 +34,26 @@ fn every_seed_and_every_kept_failure_is_handled() {
         replayed >= entries::TARGETS.len(),
         "no seeds found under {}",
         root.display()
+    );
+}
+
+/// `guard hook claude` given `data` as the command: an ask or a deny, never a crash and never
+/// silence (each holds a destructive command, or cannot be analysed).
+fn replay_shell_string(path: &std::path::Path, data: &[u8]) {
+    let sb = crate::sandbox::Sandbox::new();
+    let command = String::from_utf8_lossy(data);
+    let out = crate::hooks::hook(
+        &sb,
+        "claude",
+        &crate::hooks::payload("claude", &command, sb.root.path()),
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    let answered =
+        out.status.code() == Some(2) || (out.status.code() == Some(0) && !out.stdout.is_empty());
+    assert!(
+        answered && !err.contains("panicked"),
+        "{}: {:?} {err}",
+        path.display(),
+        out.status
     );
 }

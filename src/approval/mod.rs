@@ -128,6 +128,7 @@ pub fn confirm_on_tty(
         Ok(Answer::Interrupted) => return Err("interrupted (Ctrl-C)".into()),
         Ok(Answer::EndOfInput) => return Err("no answer (Ctrl-D)".into()),
         Ok(Answer::TimedOut) => return Err(format!("no answer within {secs} s")),
+        Ok(Answer::Signalled(name)) => return Err(format!("interrupted by {name}")),
         Err(e) => return Err(format!("cannot read the terminal: {e}")),
     }
     if let Some(hash) = passphrase {

@@ -1,7 +1,9 @@
 //! Reading a human's answer on the controlling terminal (`/dev/tty`), never stdin/stdout: the
 //! guarded tool's input and output stay untouched (`psql < dump.sql` still gets the dump).
 //! Input is read byte by byte with signals off, so Ctrl-C and Ctrl-D are answers (refusals),
-//! a deadline applies, and the terminal's settings are restored on every path.
+//! a deadline applies, and the terminal's settings are restored on every path: a SIGTERM,
+//! SIGHUP, SIGINT or SIGQUIT sent while the question waits is taken as a refusal too, after
+//! which the terminal is put back (a signal's default action would leave it without echo).
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::termios::{self, LocalFlags, SetArg, SpecialCharacterIndices, Termios};
@@ -16,6 +18,8 @@ pub enum Answer {
     Interrupted,
     EndOfInput,
     TimedOut,
+    /// A signal that ends a process arrived (its name).
+    Signalled(&'static str),
 }
 
 pub struct Tty {
@@ -41,11 +45,33 @@ impl Tty {
 
     /// Read one line before `timeout` runs out. `echo: false` for secrets.
     pub fn read_line(&mut self, echo: bool, timeout: Duration) -> std::io::Result<Answer> {
+        use nix::sys::signal::{SigSet, SigmaskHow, Signal};
         let saved = termios::tcgetattr(self.file.as_fd()).map_err(std::io::Error::from)?;
+        // The signals that would end guard with the terminal still raw arrive here instead,
+        // while the question waits. (Restore, dropped first, puts the mask back after the
+        // terminal: one sent later meets a terminal already restored.)
+        let mut ending = SigSet::empty();
+        for s in [
+            Signal::SIGTERM,
+            Signal::SIGHUP,
+            Signal::SIGINT,
+            Signal::SIGQUIT,
+        ] {
+            ending.add(s);
+        }
+        let mut mask = SigSet::empty();
+        nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&ending), Some(&mut mask))
+            .map_err(std::io::Error::from)?;
+        let signals = nix::sys::signalfd::SignalFd::with_flags(
+            &ending,
+            nix::sys::signalfd::SfdFlags::SFD_CLOEXEC | nix::sys::signalfd::SfdFlags::SFD_NONBLOCK,
+        );
         let _restore = Restore {
             file: &self.file,
             saved: saved.clone(),
+            mask,
         };
+        let signals = signals.map_err(std::io::Error::from)?;
         let mut raw = saved;
         raw.local_flags
             .remove(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG | LocalFlags::IEXTEN);
@@ -63,12 +89,27 @@ impl Tty {
                 return Ok(Answer::TimedOut);
             }
             let ms = u16::try_from(left.as_millis().min(u128::from(u16::MAX - 1))).unwrap_or(1000);
-            let mut fds = [PollFd::new(self.file.as_fd(), PollFlags::POLLIN)];
+            let mut fds = [
+                PollFd::new(self.file.as_fd(), PollFlags::POLLIN),
+                PollFd::new(signals.as_fd(), PollFlags::POLLIN),
+            ];
             match poll(&mut fds, PollTimeout::from(ms)) {
                 Ok(0) => continue,
                 Ok(_) => {}
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e.into()),
+            }
+            if fds[1]
+                .revents()
+                .is_some_and(|r| r.contains(PollFlags::POLLIN))
+                && let Ok(Some(info)) = signals.read_signal()
+            {
+                let name =
+                    Signal::try_from(info.ssi_signo as i32).map_or("a signal", Signal::as_str);
+                return Ok(Answer::Signalled(name));
+            }
+            if fds[0].revents().is_none_or(|r| r.is_empty()) {
+                continue;
             }
             let mut byte = [0u8; 1];
             if (&self.file).read(&mut byte)? == 0 {
@@ -100,14 +141,16 @@ impl Tty {
     }
 }
 
-/// Puts the terminal back as it was, however `read_line` ends.
+/// Puts the terminal back as it was, then the signal mask, however `read_line` ends.
 struct Restore<'a> {
     file: &'a File,
     saved: Termios,
+    mask: nix::sys::signal::SigSet,
 }
 
 impl Drop for Restore<'_> {
     fn drop(&mut self) {
         let _ = termios::tcsetattr(self.file.as_fd(), SetArg::TCSANOW, &self.saved);
+        let _ = self.mask.thread_set_mask();
     }
 }

@@ -74,7 +74,7 @@ pub fn run(dirs: &Dirs, shim_dir: &std::path::Path, command: &[OsString], json: 
 pub fn run_shell(dirs: &Dirs, text: &str, json: bool) -> Result {
     use crate::rules::Action;
     let commands = crate::shell::simple_commands(text)
-        .map_err(|e| Error::usage(format!("explain: not a shell command bash would run: {e}")))?;
+        .map_err(|e| Error::usage(format!("explain: cannot analyse this shell command: {e}")))?;
     let env: Vec<(OsString, OsString)> = std::env::vars_os().collect();
     let now = crate::state::now();
     let mut per_tool = crate::layers::PerTool::new(dirs, now);

@@ -145,7 +145,7 @@ fn verdict(dirs: &Dirs, request: &Request, env: &[(OsString, OsString)]) -> Verd
         Ok(commands) => commands,
         Err(e) => {
             let why = format!(
-                "  guard cannot read this as bash would ({}), so it cannot check it\n",
+                "  guard cannot analyse this command ({}), so it cannot check it\n",
                 crate::display::escape(&e)
             );
             return ask_or_deny(request, &why, None, Vec::new);

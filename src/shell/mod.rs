@@ -61,11 +61,76 @@ pub enum Stdin {
     Unknown,
 }
 
-/// The simple commands in `text`, in order. An error when bash would not parse it either.
+/// The most nested constructs (`(`, `{`, backquotes, `if`/`while`/`until`/`for`/`case`/
+/// `select`) a string may open to be analysed at all.
+const MAX_OPENINGS: usize = 1000;
+
+/// The stack the analysis runs on. The parser recurses once per level of nesting, which takes
+/// up to ~28 KiB a level in a debug build: room for MAX_OPENINGS levels, reserved, not used.
+const ANALYSIS_STACK: usize = 64 << 20;
+
+/// How long the analysis of one string may take: well inside the agents' hook timeouts (10 s
+/// as `guard hook install` sets them), and far beyond any real command's few milliseconds.
+pub const ANALYSIS_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `simple_commands_within(text, ANALYSIS_LIMIT)`.
 pub fn simple_commands(text: &str) -> Result<Vec<SimpleCommand>, String> {
-    let mut out = Vec::new();
-    walk_text(text, 0, &mut out)?;
-    Ok(out)
+    simple_commands_within(text, ANALYSIS_LIMIT)
+}
+
+/// The simple commands in `text`, in order, analysed within `limit`. An error when bash would
+/// not parse it either, when it nests too deep to analyse (thousands of `$(` must not
+/// overflow guard's stack), or when the analysis takes longer than `limit` (the parser
+/// backtracks exponentially on some strings, such as many nested `((`). A crash or a hang
+/// would be no answer, which an agent may take as "go ahead"; an error is an answer.
+pub fn simple_commands_within(
+    text: &str,
+    limit: std::time::Duration,
+) -> Result<Vec<SimpleCommand>, String> {
+    let openings = openings(text);
+    if openings > MAX_OPENINGS {
+        return Err(format!(
+            "it opens {openings} nested constructs, more than the {MAX_OPENINGS} guard analyses"
+        ));
+    }
+    // On a thread of its own, with room for the deepest nesting allowed. One that runs past
+    // the limit is left behind: the callers (a hook, `explain`) answer and exit.
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = text.to_string();
+    std::thread::Builder::new()
+        .name("shell analysis".into())
+        .stack_size(ANALYSIS_STACK)
+        .spawn(move || {
+            let mut out = Vec::new();
+            let _ = tx.send(walk_text(&owned, 0, &mut out).map(|()| out));
+        })
+        .map_err(|e| format!("cannot start the analysis: {e}"))?;
+    match rx.recv_timeout(limit) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(format!(
+            "analysing it took longer than {} ms",
+            limit.as_millis()
+        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err("the analysis failed".to_string())
+        }
+    }
+}
+
+/// An upper bound on how deep `text` nests: every opening bracket, backquote and compound
+/// command keyword, counted whether quoted or closed again (so no arrangement of quotes or
+/// closing brackets can make a deep string look shallow).
+fn openings(text: &str) -> usize {
+    const KEYWORDS: [&str; 6] = ["if", "while", "until", "for", "case", "select"];
+    let brackets = text
+        .bytes()
+        .filter(|b| matches!(b, b'(' | b'{' | b'`'))
+        .count();
+    let keywords = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| KEYWORDS.contains(w))
+        .count();
+    brackets + keywords
 }
 
 fn options() -> brush_parser::ParserOptions {
@@ -499,6 +564,21 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[test]
+    fn nesting_is_bounded_whatever_quotes_or_closing_brackets_say() {
+        assert_eq!(openings("echo ok"), 0);
+        assert_eq!(openings("if x; then (a) ; fi; echo \"$(b)\" ${c}"), 4);
+        // Quoted and closed openings still count: no arrangement hides depth.
+        assert_eq!(openings("echo ')))' ( ')))' ("), 2);
+        let deep = format!("{}x{}", "$(".repeat(1001), ")".repeat(1001));
+        assert!(simple_commands(&deep).unwrap_err().contains("1001 nested"));
+        // Unclosed `((`: the parser backtracks exponentially (0.25 s at 10, seconds at 12,
+        // minutes at 16; the thread left behind ends with this test binary).
+        let slow = format!("{}x", "((".repeat(12));
+        let err = simple_commands_within(&slow, std::time::Duration::from_millis(50)).unwrap_err();
+        assert!(err.contains("longer than 50 ms"), "{err}");
     }
 
     #[test]
