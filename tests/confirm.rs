@@ -259,11 +259,11 @@ fn child_of(parent: i32) -> i32 {
 }
 
 #[test]
-fn sigterm_or_sighup_while_the_prompt_waits_refuses_and_restores_the_terminal() {
+fn sigterm_sighup_or_sigint_while_the_prompt_waits_refuses_and_restores_the_terminal() {
     use nix::sys::signal::{Signal, kill};
     let sb = sandbox();
     let shim = sb.shims().join("tool");
-    for signal in [Signal::SIGTERM, Signal::SIGHUP] {
+    for signal in [Signal::SIGTERM, Signal::SIGHUP, Signal::SIGINT] {
         let mut p = pty(shell(
             &sb,
             &format!(

@@ -609,20 +609,23 @@ fn explain_the_shim_a_hook_and_strict_mode_decide_alike_for_any_generated_comman
             let v: serde_json::Value = serde_json::from_slice(&explain.stdout).unwrap();
             let want = v["decision"].as_str().unwrap().to_string();
             *seen.borrow_mut().entry(want.clone()).or_default() += 1;
-            // The shim: runs only what is allowed (no human here), and logs the decision.
+            // Runs only what is allowed (no human here), and what it refused is logged with
+            // the same decision.
+            let ran_as_decided = |layer: &str, before: usize| {
+                let ran = sb.runs(tool) > before;
+                if ran != (want == "allow") {
+                    return fail(layer, if ran { "ran" } else { "refused" }, &want);
+                }
+                let logged = last_logged(&sb)["decision"].to_string();
+                if !ran && logged != format!("\"{want}\"") {
+                    return fail(&format!("{layer}'s log"), &logged, &want);
+                }
+                Ok(())
+            };
+            // The shim.
             let before = sb.runs(tool);
             sb.run(tool).args(&args).output().unwrap();
-            let ran = sb.runs(tool) > before;
-            if ran != (want == "allow") {
-                return fail("the shim", if ran { "ran" } else { "refused" }, &want);
-            }
-            if !ran && last_logged(&sb)["decision"] != want.as_str() {
-                return fail(
-                    "the shim's log",
-                    &last_logged(&sb)["decision"].to_string(),
-                    &want,
-                );
-            }
+            ran_as_decided("the shim", before)?;
             // A hook, given the line with the real tool's path (no shim on the way).
             let line = shlex::try_join(
                 std::iter::once(sb.path(&format!("bin/{tool}")).to_str().unwrap())
@@ -646,18 +649,7 @@ fn explain_the_shim_a_hook_and_strict_mode_decide_alike_for_any_generated_comman
             // Strict mode, the same line exec'd inside the tree.
             let before = sb.runs(tool);
             strict(&sb, &format!("{line} < /dev/null"));
-            let ran = sb.runs(tool) > before;
-            if ran != (want == "allow") {
-                return fail("strict mode", if ran { "ran" } else { "refused" }, &want);
-            }
-            if !ran && last_logged(&sb)["decision"] != want.as_str() {
-                return fail(
-                    "strict mode's log",
-                    &last_logged(&sb)["decision"].to_string(),
-                    &want,
-                );
-            }
-            Ok(())
+            ran_as_decided("strict mode", before)
         })
         .unwrap();
     let seen = seen.into_inner();

@@ -87,6 +87,11 @@ pub fn simple_commands_within(
     text: &str,
     limit: std::time::Duration,
 ) -> Result<Vec<SimpleCommand>, String> {
+    // brush-parser 0.4 panics on a redirection's descriptor number that does not fit an i32
+    // (`99999999999>x`, found by scripts/fuzz); bash itself refuses those as ambiguous.
+    if let Some(n) = oversized_descriptor(text) {
+        return Err(format!("it redirects descriptor {n}, larger than any"));
+    }
     let openings = openings(text);
     if openings > MAX_OPENINGS {
         return Err(format!(
@@ -115,6 +120,26 @@ pub fn simple_commands_within(
             Err("the analysis failed".to_string())
         }
     }
+}
+
+/// A run of digits just before `<` or `>` that is too long to be a descriptor number.
+fn oversized_descriptor(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut start = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match (b.is_ascii_digit(), start) {
+            (true, None) => start = Some(i),
+            (true, Some(_)) => {}
+            (false, Some(from)) => {
+                if matches!(b, b'<' | b'>') && i - from > 9 {
+                    return Some(&text[from..i]);
+                }
+                start = None;
+            }
+            (false, None) => {}
+        }
+    }
+    None
 }
 
 /// An upper bound on how deep `text` nests: every opening bracket, backquote and compound
@@ -577,6 +602,12 @@ mod tests {
         // Unclosed `((`: the parser backtracks exponentially (0.25 s at 10, seconds at 12,
         // minutes at 16; the thread left behind ends with this test binary).
         let slow = format!("{}x", "((".repeat(12));
+        assert!(
+            simple_commands("echo 99999999999>x")
+                .unwrap_err()
+                .contains("descriptor 99999999999")
+        );
+        assert!(simple_commands("echo 2>/dev/null 12345 > y").is_ok());
         let err = simple_commands_within(&slow, std::time::Duration::from_millis(50)).unwrap_err();
         assert!(err.contains("longer than 50 ms"), "{err}");
     }
