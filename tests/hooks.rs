@@ -272,6 +272,9 @@ fn shell_forms_are_judged_as_the_shim_judges_the_inner_command() {
         "$(echo railway) volume delete",
         "railway volume delete -v $VOLUME",
         "python3 -c 'import os; os.system(\"railway down\")'",
+        // Terraform reads its approval from stdin: a here-string answers it as a pipe would.
+        "terraform apply <<< yes",
+        "terraform init -migrate-state <<'EOF'\nyes\nEOF\n",
     ] {
         assert_ne!(hook_decision(&sb, command), "allow", "{command}");
     }

@@ -300,6 +300,9 @@ impl Compiler<'_> {
         if let Some(b) = spec.stdin_piped {
             all.push(Matcher::StdinPiped(b));
         }
+        if let Some(b) = spec.stdin_redirected {
+            all.push(Matcher::StdinRedirected(b));
+        }
         if let Some(kinds) = &spec.path_is {
             all.push(Matcher::PathIs(leak(kinds.value.clone())));
         }

@@ -243,6 +243,7 @@ pub enum Matcher {
     SqlUnreadable(bool),
     /// Whether stdin is a pipe or a file.
     StdinPiped(bool),
+    StdinRedirected(bool),
     /// Some positional word is a path of one of these kinds.
     PathIs(#[serde(deserialize_with = "leak_slice")] &'static [PathKind]),
 }
@@ -268,6 +269,7 @@ impl Emit for Matcher {
             Matcher::Sql(classes) => format!("Matcher::Sql({})", slice(classes, e)),
             Matcher::SqlUnreadable(b) => format!("Matcher::SqlUnreadable({b})"),
             Matcher::StdinPiped(b) => format!("Matcher::StdinPiped({b})"),
+            Matcher::StdinRedirected(b) => format!("Matcher::StdinRedirected({b})"),
             Matcher::PathIs(kinds) => format!("Matcher::PathIs({})", slice(kinds, e)),
         }
     }

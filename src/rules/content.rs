@@ -22,6 +22,10 @@ pub trait Inputs {
     fn stdin_text(&self) -> Option<Vec<u8>> {
         None
     }
+    /// Stdin is not the caller's terminal: piped, or carrying text the command line shows.
+    fn stdin_is_redirected(&self) -> bool {
+        self.stdin_is_piped() || self.stdin_text().is_some()
+    }
 }
 
 /// No files, stdin a terminal, paths unresolved: for commands with no world around them.

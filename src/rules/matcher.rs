@@ -66,6 +66,7 @@ impl Matcher {
             Matcher::Sql(classes) => call.sql().1.iter().any(|c| classes.contains(c)),
             Matcher::SqlUnreadable(want) => call.sql().0.unreadable.is_empty() != *want,
             Matcher::StdinPiped(want) => call.inputs().stdin_is_piped() == *want,
+            Matcher::StdinRedirected(want) => call.inputs().stdin_is_redirected() == *want,
             Matcher::PathIs(kinds) => cl.words.iter().any(|w| {
                 call.inputs()
                     .path_kinds(w)

@@ -290,6 +290,11 @@ pub struct MatchSpec {
     /// `true`: stdin is a pipe or a file (input guard cannot see), not a terminal or /dev/null.
     #[serde(default)]
     pub stdin_piped: Option<bool>,
+    /// `true`: stdin is not the caller's terminal: a pipe, a file, a here-document or a
+    /// here-string, whether guard can see what it carries or not (a tool that reads its
+    /// confirmation from stdin can be answered by it).
+    #[serde(default)]
+    pub stdin_redirected: Option<bool>,
     /// Some positional word is a path of one of these kinds.
     #[serde(default)]
     #[schemars(with = "Option<Vec<PathKind>>")]
@@ -314,6 +319,7 @@ impl MatchSpec {
             && self.sql.is_none()
             && self.sql_unreadable.is_none()
             && self.stdin_piped.is_none()
+            && self.stdin_redirected.is_none()
             && self.path_is.is_none()
             && self.unless.is_none()
     }
