@@ -204,8 +204,8 @@ fn a_long_command_is_judged_whole_and_a_huge_one_is_put_to_a_human() {
     assert!(v.to_string().contains("more than guard checks"), "{v}");
     let out = hook(&sb, "codex", &payload("codex", &huge, cwd));
     assert_eq!(out.status.code(), Some(2));
-    // Over the input limit: denied, not read.
-    let big = "x".repeat(5 << 20);
+    // 10 MiB, over the input limit: denied, not read.
+    let big = "x".repeat(10 << 20);
     let out = hook(&sb, "claude", &payload("claude", &big, cwd));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("larger than"));
