@@ -19,7 +19,6 @@ use crate::state::unix_secs;
 use crate::style::Style;
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt as _;
-use std::path::PathBuf;
 use std::time::SystemTime;
 
 /// Why a command did not run, and the pending request a human can approve, if any.
@@ -251,23 +250,10 @@ fn audit_entry(
         Err(r) => (Outcome::Refused, Approver::None, Some(r.why.clone())),
     };
     audit::Entry {
-        time: humantime::format_rfc3339_seconds(now).to_string(),
-        tool: decision.tool.clone(),
-        argv: argv
-            .iter()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect(),
-        cwd: PathBuf::from(cwd).display().to_string(),
-        decision: Logged::from(decision.action),
         outcome,
-        rules: decision.rules.iter().map(|r| r.id.clone()).collect(),
         approved_by,
         refused_because,
-        uid: Some(caller.uid),
-        tty: caller.tty,
-        parent: caller.parent,
-        agent: caller.agent,
-        layer: None,
+        ..audit::Entry::decided(decision, audit::shown_argv(argv), cwd, caller, now)
     }
 }
 

@@ -199,6 +199,43 @@ pub fn record_session(state_dir: &Path, session: &str) -> anyhow::Result<()> {
     append(state_dir, &own_entry(Approver::None, agent))
 }
 
+impl Entry {
+    /// The entry for `decision` on `argv` in `cwd`, made by `caller` at `now`: ran, approved by
+    /// no one, by no particular layer. Each layer sets what differs (`Entry { outcome, ..
+    /// Entry::decided(…) }`).
+    pub fn decided(
+        decision: &crate::rules::decision::Decision,
+        argv: Vec<String>,
+        cwd: &Path,
+        caller: Caller,
+        now: std::time::SystemTime,
+    ) -> Entry {
+        Entry {
+            time: humantime::format_rfc3339_seconds(now).to_string(),
+            tool: decision.tool.clone(),
+            argv,
+            cwd: cwd.display().to_string(),
+            decision: Logged::from(decision.action),
+            outcome: Outcome::Ran,
+            rules: decision.rules.iter().map(|r| r.id.clone()).collect(),
+            approved_by: Approver::None,
+            refused_because: None,
+            uid: Some(caller.uid),
+            tty: caller.tty,
+            parent: caller.parent,
+            agent: caller.agent,
+            layer: None,
+        }
+    }
+}
+
+/// Each argument as the log shows it (lossy where it is not UTF-8).
+pub fn shown_argv(argv: &[OsString]) -> Vec<String> {
+    argv.iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 /// An entry for this `guard` command itself (what it ran is its own argv).
 fn own_entry(approved_by: Approver, agent: Option<String>) -> Entry {
     let env: Vec<(std::ffi::OsString, std::ffi::OsString)> = std::env::vars_os().collect();
@@ -243,6 +280,7 @@ pub fn read(state_dir: &Path) -> anyhow::Result<Vec<Entry>> {
 }
 
 /// Who and where: the facts about this process an entry records.
+#[derive(Clone)]
 pub struct Caller {
     pub uid: u32,
     pub tty: Option<String>,

@@ -255,7 +255,7 @@ fn record(
     env: &[(OsString, OsString)],
     now: std::time::SystemTime,
 ) {
-    use crate::audit::{self, Approver, Logged, Outcome};
+    use crate::audit::{self, Outcome};
     let caller = audit::Caller::gather(env);
     for n in needs {
         let (outcome, why) = match verdict {
@@ -267,26 +267,17 @@ fn record(
             Verdict::Silent => continue,
         };
         let entry = audit::Entry {
-            time: humantime::format_rfc3339_seconds(now).to_string(),
-            tool: n.judged.decision.tool.clone(),
-            argv: n.judged.argv.clone(),
-            cwd: cwd.display().to_string(),
-            decision: Logged::from(n.judged.decision.action),
             outcome,
-            rules: n
-                .judged
-                .decision
-                .rules
-                .iter()
-                .map(|r| r.id.clone())
-                .collect(),
-            approved_by: Approver::None,
             refused_because: why,
-            uid: Some(caller.uid),
-            tty: caller.tty.clone(),
-            parent: caller.parent.clone(),
             agent: Some(request.caller.name().to_string()),
             layer: Some("hook".into()),
+            ..audit::Entry::decided(
+                &n.judged.decision,
+                n.judged.argv.clone(),
+                cwd,
+                caller.clone(),
+                now,
+            )
         };
         let _ = audit::append_nowait(&dirs.state, &entry);
     }

@@ -530,31 +530,23 @@ struct Record {
 impl Record {
     /// One audit line for a decision of the gate: `refused` says why it did not run.
     fn write(&self, dirs: &Dirs, decision: &Decision, by: Approver, refused: Option<String>) {
-        use crate::audit::{self, Logged, Outcome};
-        let caller = audit::Caller::gather(&self.env);
-        let entry = audit::Entry {
-            time: humantime::format_rfc3339_seconds(crate::state::now()).to_string(),
-            tool: decision.tool.clone(),
-            argv: self
-                .argv
-                .iter()
-                .map(|a| a.to_string_lossy().into_owned())
-                .collect(),
-            cwd: self.cwd.display().to_string(),
-            decision: Logged::from(decision.action),
+        use crate::audit::{self, Entry, Outcome};
+        let entry = Entry {
             outcome: if refused.is_some() {
                 Outcome::Refused
             } else {
                 Outcome::Ran
             },
-            rules: decision.rules.iter().map(|r| r.id.clone()).collect(),
             approved_by: by,
             refused_because: refused,
-            uid: Some(caller.uid),
-            tty: caller.tty,
-            parent: caller.parent,
-            agent: caller.agent,
             layer: Some("strict".into()),
+            ..Entry::decided(
+                decision,
+                audit::shown_argv(&self.argv),
+                &self.cwd,
+                audit::Caller::gather(&self.env),
+                crate::state::now(),
+            )
         };
         let _ = audit::append(&dirs.state, &entry);
     }
