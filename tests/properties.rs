@@ -76,7 +76,7 @@ proptest! {
 
     #[test]
     fn payload_reading_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
-        for agent in [Agent::Claude, Agent::Codex, Agent::Gemini, Agent::Copilot, Agent::Cursor] {
+        for agent in Agent::ALL {
             let _ = parse(agent, &bytes);
         }
     }
@@ -92,7 +92,7 @@ proptest! {
             "tool_use_id": "t", "command": command,
             "tool_input": {"command": command}, "toolArgs": {"command": command},
         });
-        for agent in [Agent::Claude, Agent::Codex, Agent::Gemini, Agent::Copilot, Agent::Cursor] {
+        for agent in Agent::ALL {
             let _ = parse(agent, json.to_string().as_bytes());
         }
     }

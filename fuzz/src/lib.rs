@@ -94,13 +94,7 @@ pub fn shell_analysis(data: &[u8]) {
 /// Any bytes on a hook's stdin, for every agent.
 pub fn hook_payload(data: &[u8]) {
     use guard::hook::{Agent, parse};
-    for agent in [
-        Agent::Claude,
-        Agent::Codex,
-        Agent::Gemini,
-        Agent::Copilot,
-        Agent::Cursor,
-    ] {
+    for agent in Agent::ALL {
         let _ = parse(agent, data);
     }
 }

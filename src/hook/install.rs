@@ -349,13 +349,7 @@ mod tests {
     #[test]
     fn an_installed_hook_is_found_with_its_failure_switch() {
         let guard = Path::new("/opt/my tools/guard");
-        for agent in [
-            Agent::Claude,
-            Agent::Codex,
-            Agent::Gemini,
-            Agent::Copilot,
-            Agent::Cursor,
-        ] {
+        for agent in Agent::ALL {
             let text = merged(Value::Null, agent, guard, false)
                 .unwrap()
                 .to_string();

@@ -37,6 +37,17 @@ pub enum Agent {
 }
 
 impl Agent {
+    /// Every agent, in the order `--help` lists them.
+    pub const ALL: [Agent; 5] = [
+        Agent::Claude,
+        Agent::Codex,
+        Agent::Gemini,
+        Agent::Copilot,
+        Agent::Cursor,
+    ];
+}
+
+impl Agent {
     pub fn name(self) -> &'static str {
         match self {
             Agent::Claude => "claude",
