@@ -119,17 +119,15 @@ pub fn confirm_on_tty(
         _ => "Type yes to run it".to_string(),
     };
     let _ = write!(text, "{ask} ({secs} s; anything else refuses): ");
-    tty.write(&text)
-        .map_err(|e| format!("cannot write to the terminal: {e}"))?;
     let want = expected.unwrap_or_else(|| "yes".into());
-    match tty.read_line(true, config.confirm_timeout) {
+    match tty.ask(&text, true, config.confirm_timeout) {
         Ok(Answer::Line(line)) if line.trim() == want => {}
         Ok(Answer::Line(_)) => return Err("the answer did not match".into()),
         Ok(Answer::Interrupted) => return Err("interrupted (Ctrl-C)".into()),
         Ok(Answer::EndOfInput) => return Err("no answer (Ctrl-D)".into()),
         Ok(Answer::TimedOut) => return Err(format!("no answer within {secs} s")),
         Ok(Answer::Signalled(name)) => return Err(format!("interrupted by {name}")),
-        Err(e) => return Err(format!("cannot read the terminal: {e}")),
+        Err(e) => return Err(format!("cannot use the terminal: {e}")),
     }
     if let Some(hash) = passphrase {
         ask_passphrase(tty, &hash, config)?;
@@ -139,14 +137,12 @@ pub fn confirm_on_tty(
 
 /// Ask for the passphrase; the passphrase typed, once it checks against `hash`.
 pub fn ask_passphrase(tty: &mut Tty, hash: &str, config: &Config) -> Result<String, String> {
-    tty.write("Passphrase: ")
-        .map_err(|e| format!("cannot write to the terminal: {e}"))?;
-    match tty.read_line(false, config.confirm_timeout) {
+    match tty.ask("Passphrase: ", false, config.confirm_timeout) {
         Ok(Answer::Line(input)) if passphrase::verify(hash, &input) => Ok(input),
         Ok(Answer::Line(_)) => Err("wrong passphrase".into()),
         Ok(Answer::TimedOut) => Err("no passphrase within the timeout".into()),
         Ok(_) => Err("passphrase entry interrupted".into()),
-        Err(e) => Err(format!("cannot read the terminal: {e}")),
+        Err(e) => Err(format!("cannot use the terminal: {e}")),
     }
 }
 

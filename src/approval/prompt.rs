@@ -43,8 +43,15 @@ impl Tty {
         self.file.flush()
     }
 
-    /// Read one line before `timeout` runs out. `echo: false` for secrets.
-    pub fn read_line(&mut self, echo: bool, timeout: Duration) -> std::io::Result<Answer> {
+    /// Show `question`, then read one line before `timeout` runs out. `echo: false` for
+    /// secrets. The question is written once the terminal is set up and earlier input
+    /// flushed, so anything typed after it appears is the answer, and nothing before.
+    pub fn ask(
+        &mut self,
+        question: &str,
+        echo: bool,
+        timeout: Duration,
+    ) -> std::io::Result<Answer> {
         use nix::sys::signal::{SigSet, SigmaskHow, Signal};
         let saved = termios::tcgetattr(self.file.as_fd()).map_err(std::io::Error::from)?;
         // The signals that would end guard with the terminal still raw arrive here instead,
@@ -81,6 +88,8 @@ impl Tty {
         // follow the prompt, not be queued up in advance.
         termios::tcsetattr(self.file.as_fd(), SetArg::TCSAFLUSH, &raw)
             .map_err(std::io::Error::from)?;
+        (&self.file).write_all(question.as_bytes())?;
+        (&self.file).flush()?;
         let deadline = Instant::now() + timeout;
         let mut line: Vec<u8> = Vec::new();
         loop {
@@ -141,7 +150,7 @@ impl Tty {
     }
 }
 
-/// Puts the terminal back as it was, then the signal mask, however `read_line` ends.
+/// Puts the terminal back as it was, then the signal mask, however `ask` ends.
 struct Restore<'a> {
     file: &'a File,
     saved: Termios,

@@ -115,8 +115,7 @@ pub fn run(dirs: &Dirs, req: AllowArgs) -> Result {
         req.uses,
         humantime::format_duration(lifetime)
     ));
-    tty.write(&text)?;
-    match tty.read_line(true, config.confirm_timeout)? {
+    match tty.ask(&text, true, config.confirm_timeout)? {
         Answer::Line(l) if l.trim() == "yes" => {}
         _ => return Err(Error::refused("allow: not approved; nothing changed")),
     }
@@ -197,8 +196,7 @@ fn pick(tty: &mut Tty, pending: &[crate::approval::grants::Pending]) -> Result<O
         text.push_str(&format!("  {}  {command}  (in {cwd})\r\n", escape(&p.id)));
     }
     text.push_str("Type the id to approve (anything else cancels): ");
-    tty.write(&text)?;
-    match tty.read_line(true, std::time::Duration::from_secs(120))? {
+    match tty.ask(&text, true, std::time::Duration::from_secs(120))? {
         Answer::Line(l) if pending.iter().any(|p| p.id == l.trim()) => {
             Ok(Some(l.trim().to_string()))
         }

@@ -25,8 +25,7 @@ pub fn run(dirs: &Dirs, action: PassphraseAction) -> Result {
     let no_answer = || Error::refused("passphrase: no answer; nothing changed");
     let timeout = Duration::from_secs(120);
     let ask = |tty: &mut Tty, prompt: &str| -> Result<Option<String>> {
-        tty.write(prompt)?;
-        Ok(match tty.read_line(false, timeout)? {
+        Ok(match tty.ask(prompt, false, timeout)? {
             Answer::Line(l) => Some(l),
             _ => None,
         })
