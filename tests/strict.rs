@@ -67,8 +67,12 @@ fn every_way_of_starting_a_destructive_command_is_refused_and_harmless_ones_run(
         "Makefile",
         "delete:\n\trailway volume delete -v pg-data\nstatus:\n\trailway status\n",
     );
+    // A symlink to the tool under another name.
+    let alias = sb.path("bin/deploy-helper");
+    std::os::unix::fs::symlink(&tool, &alias).unwrap();
     let forms = [
         format!("{} ARGS", tool.display()),
+        format!("{} ARGS", alias.display()),
         format!("env -i PATH={}:/usr/bin:/bin FAKE_EXIT=3 railway ARGS", bin.display()),
         "python3 -c 'import subprocess, shlex, sys; sys.exit(subprocess.run([\"railway\"] + shlex.split(\"ARGS\")).returncode)'".to_string(),
         "echo ARGS | xargs railway".to_string(),

@@ -378,6 +378,13 @@ impl Tracer {
         if !names.contains(&argv0) && !argv0.is_empty() {
             names.push(argv0);
         }
+        // A symlink under another name runs the program it points to: that name too.
+        if let Ok(real) = std::fs::canonicalize(&file)
+            && let Some(name) = real.file_name().map(basename)
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
         let mut decision: Option<Decision> = None;
         for name in &names {
             let d = self.decide(name, &args, &envp, pid)?;
