@@ -20,10 +20,8 @@ cd "$(dirname "$0")/.."
 calls=${1:-1000}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-host=$(rustc -vV | sed -n 's/^host: //p')
-RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
-    cargo build --release --locked --quiet --target "$host"
-cp "target/$host/release/guard" "$work/guard"
+. benches/build.sh
+release_guard "$work/guard"
 mkdir -p "$work/bin" "$work/shims" "$work/home"
 printf 'int main(void){return 0;}\n' > "$work/noop.c"
 gcc -O2 -static -o "$work/bin/railway" "$work/noop.c"

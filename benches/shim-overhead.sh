@@ -28,12 +28,10 @@ trap 'rm -rf "$work"' EXIT
 host=$(rustc -vV | sed -n 's/^host: //p')
 
 # The three builds, each into its own target directory so none relinks another.
-static=(--target "$host")
-RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
-    cargo build --release --locked --quiet "${static[@]}"
-cp "target/$host/release/guard" "$work/guard"
+. benches/build.sh
+release_guard "$work/guard"
 RUSTFLAGS="-C target-feature=+crt-static" \
-    cargo build --release --locked --quiet "${static[@]}" --target-dir target/bench-pie
+    cargo build --release --locked --quiet --target "$host" --target-dir target/bench-pie
 cp "target/bench-pie/$host/release/guard" "$work/guard-pie"
 cargo build --release --locked --quiet
 cp target/release/guard "$work/guard-dynamic"

@@ -19,10 +19,8 @@ cd "$(dirname "$0")/.."
 rounds=${1:-7}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-host=$(rustc -vV | sed -n 's/^host: //p')
-RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
-    cargo build --release --locked --quiet --target "$host"
-cp "target/$host/release/guard" "$work/guard"
+. benches/build.sh
+release_guard "$work/guard"
 printf 'int main(void){return 0;}\n' > "$work/noop.c"
 gcc -O2 -static -o "$work/noop" "$work/noop.c"
 cat > "$work/drive.c" <<'C'

@@ -88,3 +88,11 @@ impl std::fmt::Display for Error {
         f.write_str(self.message.as_deref().unwrap_or("(reported above)"))
     }
 }
+
+/// Where a panic happened, as ` at FILE:LINE` (empty when unknown): the panic hooks name the
+/// place, never the panic's own text.
+pub fn panic_place(info: &std::panic::PanicHookInfo) -> String {
+    info.location()
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default()
+}

@@ -29,10 +29,7 @@ fn run() -> u8 {
     // A panic is guard's own failure: never a backtrace, never the command run anyway. It
     // refuses (126); the hooks install their own (a deny, exit 2).
     std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+        let at = guard::error::panic_place(info);
         eprintln!(
             "guard: refused: guard failed inside{at}, so nothing was run; please report this (and run `guard doctor`)"
         );

@@ -89,6 +89,30 @@ fn replace(path: &Path, bytes: &[u8], sync: bool, mode: u32) -> std::io::Result<
 /// write (milliseconds, with 100 calls at once), and the agents' hook timeouts are seconds.
 pub const HOOK_LOCK_WAIT: std::time::Duration = std::time::Duration::from_millis(1000);
 
+/// Take `file`'s exclusive lock (released when the file is closed): as long as it takes when
+/// `wait`, else for at most `HOOK_LOCK_WAIT` (a hook must answer within the agent's timeout).
+pub fn lock(file: &std::fs::File, wait: bool) -> std::io::Result<()> {
+    if wait {
+        return file.lock();
+    }
+    let start = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(std::fs::TryLockError::WouldBlock) if start.elapsed() < HOOK_LOCK_WAIT => {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(std::io::Error::other(format!(
+                    "still locked by another writer after {} ms",
+                    HOOK_LOCK_WAIT.as_millis()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(e),
+        }
+    }
+}
+
 /// The one read of the clock a call makes; everything it records and compares uses this.
 pub fn now() -> SystemTime {
     SystemTime::now()

@@ -312,6 +312,14 @@ fn strange_environments_give_clear_errors() {
     assert!(!stderr(&out).contains('\x1b'));
 }
 
+/// `sh -c SCRIPT` in the sandbox.
+fn sh(sb: &Sandbox, script: &str) -> std::process::Output {
+    sb.sandboxed(Command::new("sh"))
+        .args(["-c", script])
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn odd_processes_give_clear_errors_or_run_correctly() {
     let sb = Sandbox::guarding("tool");
@@ -324,31 +332,19 @@ fn odd_processes_give_clear_errors_or_run_correctly() {
         gone.display(),
         sb.shims().join("tool").display()
     );
-    let out = sb
-        .sandboxed(Command::new("sh"))
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let out = sh(&sb, &script);
     clean(&stderr(&out));
     assert!(out.status.success(), "{}", stderr(&out));
     // stdin and stdout closed.
     let script = format!("'{}' status <&- >&-", sb.shims().join("tool").display());
-    let out = sb
-        .sandboxed(Command::new("sh"))
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let out = sh(&sb, &script);
     clean(&stderr(&out));
     // `guard explain` with stdout closed: an error, not a panic.
     let script = format!(
         "'{}' explain -- tool status >&-",
         assert_cmd::cargo::cargo_bin("guard").display()
     );
-    let out = sb
-        .sandboxed(Command::new("sh"))
-        .args(["-c", &script])
-        .output()
-        .unwrap();
+    let out = sh(&sb, &script);
     clean(&stderr(&out));
     // A shim reached through a relative path and through a symlink to a symlink.
     std::os::unix::fs::symlink(sb.shims().join("tool"), sb.path("link1")).unwrap();

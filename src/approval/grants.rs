@@ -4,7 +4,6 @@
 
 use crate::state::{hex, unhex};
 use anyhow::Context;
-use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -137,13 +136,13 @@ impl Store {
     /// Run `f` on the state under an exclusive lock; a changed state is written back atomically
     /// (temporary file + rename). A state file that cannot be read refuses: never allow.
     pub fn update<T>(&self, now: u64, f: impl FnOnce(&mut State) -> T) -> anyhow::Result<T> {
-        self.update_locking(now, FlockArg::LockExclusive, f)
+        self.update_locking(now, true, f)
     }
 
     fn update_locking<T>(
         &self,
         now: u64,
-        how: FlockArg,
+        wait: bool,
         f: impl FnOnce(&mut State) -> T,
     ) -> anyhow::Result<T> {
         crate::state::ensure_private_dir(&self.dir)?;
@@ -155,8 +154,9 @@ impl Store {
             .mode(0o600)
             .open(&lock_path)
             .with_context(|| format!("opening {}", lock_path.display()))?;
-        let _lock =
-            lock(lock_file, how).with_context(|| format!("locking {}", lock_path.display()))?;
+        // Held until `lock_file` is dropped, at the end of the update.
+        crate::state::lock(&lock_file, wait)
+            .with_context(|| format!("locking {}", lock_path.display()))?;
         let path = self.file();
         let mut state = match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice::<State>(&bytes).with_context(|| {
@@ -256,12 +256,7 @@ impl Store {
         now: u64,
         wait: bool,
     ) -> anyhow::Result<String> {
-        let how = if wait {
-            FlockArg::LockExclusive
-        } else {
-            FlockArg::LockExclusiveNonblock
-        };
-        self.update_locking(now, how, |state| {
+        self.update_locking(now, wait, |state| {
             if let Some(p) = state.pending.iter_mut().find(|p| p.command.same(&cmd)) {
                 p.time = now;
                 p.rules = rules;
@@ -276,28 +271,6 @@ impl Store {
             });
             id
         })
-    }
-}
-
-/// The lock, taken as `how` says; a non-blocking one is tried again for up to
-/// `state::HOOK_LOCK_WAIT` (another writer holds it for one write), then given up.
-fn lock(file: std::fs::File, how: FlockArg) -> nix::Result<Flock<std::fs::File>> {
-    if how != FlockArg::LockExclusiveNonblock {
-        return Flock::lock(file, how).map_err(|(_, e)| e);
-    }
-    let start = std::time::Instant::now();
-    let mut file = file;
-    loop {
-        match Flock::lock(file, how) {
-            Ok(lock) => return Ok(lock),
-            Err((f, nix::errno::Errno::EWOULDBLOCK))
-                if start.elapsed() < crate::state::HOOK_LOCK_WAIT =>
-            {
-                file = f;
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            Err((_, e)) => return Err(e),
-        }
     }
 }
 

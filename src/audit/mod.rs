@@ -165,18 +165,8 @@ fn append_locking(state_dir: &Path, entry: &Entry, wait: bool) -> anyhow::Result
     let mut line = serde_json::to_vec(entry).context("encoding the audit entry")?;
     line.push(b'\n');
     // Closing the file releases the lock.
-    if wait {
-        file.lock()
-            .with_context(|| format!("locking audit log {}", path.display()))?;
-    } else {
-        let start = std::time::Instant::now();
-        while file.try_lock().is_err() {
-            if start.elapsed() > crate::state::HOOK_LOCK_WAIT {
-                anyhow::bail!("the audit log {} stayed locked", path.display());
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    }
+    crate::state::lock(&file, wait)
+        .with_context(|| format!("locking audit log {}", path.display()))?;
     file.write_all(&line)
         .with_context(|| format!("appending to audit log {}", path.display()))?;
     Ok(())

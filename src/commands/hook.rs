@@ -51,10 +51,7 @@ pub fn run(dirs: &Dirs, agent: Agent) -> Result {
     // A panic is guard's failure, never the command's pass: agents run the command when a
     // hook crashes, so a panic answers deny (exit 2, reason on stderr) whatever the build.
     std::panic::set_hook(Box::new(|info| {
-        let at = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
+        let at = crate::error::panic_place(info);
         eprintln!(
             "guard: the command was stopped because guard's hook failed inside{at}; \
              ask your human to run `guard doctor` and report this"

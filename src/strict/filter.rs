@@ -139,6 +139,16 @@ impl Asm {
     fn label(&mut self, name: &'static str) {
         self.labels.push((name, self.out.len()));
     }
+    /// What both architectures refuse or check, then allow: the system calls that would
+    /// leave the tree untraced or unseen (the system call number is loaded).
+    fn refusals(&mut self, t: &Table) {
+        self.jump(JEQ_K, t.clone, "clone");
+        self.jump(JEQ_K, t.unshare, "unshare");
+        self.jump(JEQ_K, t.clone3, "enosys");
+        self.jump(JEQ_K, t.io_uring_setup, "enosys");
+        self.jump(JEQ_K, t.process_vm_writev, "eperm");
+        self.insn(RET_K, RET_ALLOW);
+    }
     fn finish(self) -> Vec<Insn> {
         let at = |name: &str| {
             self.labels
@@ -181,12 +191,7 @@ pub fn program(native: &Table, compat: &Table) -> Vec<Insn> {
     }
     a.jump(JEQ_K, native.execve, "notify");
     a.jump(JEQ_K, native.execveat, "notify");
-    a.jump(JEQ_K, native.clone, "clone");
-    a.jump(JEQ_K, native.unshare, "unshare");
-    a.jump(JEQ_K, native.clone3, "enosys");
-    a.jump(JEQ_K, native.io_uring_setup, "enosys");
-    a.jump(JEQ_K, native.process_vm_writev, "eperm");
-    a.insn(RET_K, RET_ALLOW);
+    a.refusals(native);
 
     // 32-bit programs may run, but not exec: their exec goes through a table guard does not
     // read.
@@ -194,12 +199,7 @@ pub fn program(native: &Table, compat: &Table) -> Vec<Insn> {
     a.insn(LD_W_ABS, NR);
     a.jump(JEQ_K, compat.execve, "eperm");
     a.jump(JEQ_K, compat.execveat, "eperm");
-    a.jump(JEQ_K, compat.clone, "clone");
-    a.jump(JEQ_K, compat.unshare, "unshare");
-    a.jump(JEQ_K, compat.clone3, "enosys");
-    a.jump(JEQ_K, compat.io_uring_setup, "enosys");
-    a.jump(JEQ_K, compat.process_vm_writev, "eperm");
-    a.insn(RET_K, RET_ALLOW);
+    a.refusals(compat);
 
     a.label("clone");
     a.insn(LD_W_ABS, ARG0_LO);
