@@ -17,6 +17,7 @@
 
 pub mod filter;
 mod memory;
+mod program;
 mod tracer;
 
 use crate::error::{Error, Result};
